@@ -1,0 +1,1 @@
+//! The workload language: parse, check, lower to `sim_core::program`.

@@ -1,0 +1,1 @@
+//! Charts drawn from sim-core's report types.

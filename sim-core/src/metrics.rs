@@ -1,0 +1,190 @@
+//! The metrics catalogue and the collector the model writes into during a run.
+//!
+//! Histograms keep every sample, so min, mean and the percentiles in reports are exact.
+
+use crate::report::{HistSummary, MetricValue, OrderedMap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricKind {
+    Count,
+    Gauge,
+    Histogram,
+}
+
+pub struct MetricInfo {
+    pub metric: Metric,
+    pub name: &'static str,
+    pub kind: MetricKind,
+    pub unit: &'static str,
+    pub meaning: &'static str,
+}
+
+macro_rules! catalogue {
+    ($( $variant:ident = $name:literal, $kind:ident, $unit:literal, $meaning:literal; )*) => {
+        /// One metric of the catalogue.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Metric { $($variant),* }
+
+        /// Every metric in report order.
+        pub const METRICS: &[MetricInfo] = &[
+            $( MetricInfo { metric: Metric::$variant, name: $name, kind: MetricKind::$kind, unit: $unit, meaning: $meaning } ),*
+        ];
+    };
+}
+
+catalogue! {
+    RegisterLatency = "register.latency", Histogram, "ns", "mmu_notifier_register call to return";
+    RegisterOk = "register.ok", Count, "", "registrations that succeeded";
+    RegisterFailed = "register.failed", Count, "", "registrations that failed (-ENOMEM or -EINTR)";
+    RegisterEintr = "register.eintr", Count, "", "registrations that failed with -EINTR (a signal was pending)";
+    RegisterEnomem = "register.enomem", Count, "", "registrations that failed with -ENOMEM (no vmalloc room)";
+    UnregisterLatency = "unregister.latency", Histogram, "ns", "mmu_notifier_unregister call to return";
+    UnregisterOk = "unregister.ok", Count, "", "unregistrations that succeeded";
+    UnregisterFailed = "unregister.failed", Count, "", "unregistrations that failed";
+    ReleaseCalls = "release.calls", Count, "", "->release callbacks run at mm teardown";
+    MmLockLocks = "mm_lock.locks", Histogram, "", "distinct locks taken by one mm_lock (or equivalent)";
+    MmLockHold = "mm_lock.hold", Histogram, "ns", "time from the first lock taken to the last released";
+    MmLockScanSteps = "mm_lock.scan_steps", Count, "", "VMA visits and comparisons made by the locking strategy";
+    VmallocPeak = "vmalloc.peak", Gauge, "bytes", "most vmalloc space in use at once (guard pages included)";
+    VmallocPinnedPeak = "vmalloc.pinned_peak", Gauge, "bytes", "most vmalloc space held by mm_lock data at once";
+    VmallocFailed = "vmalloc.failed", Count, "", "vmalloc requests that found no room";
+    OomKills = "oom.kills", Count, "", "OOM kills sent";
+    OomKillLatency = "oom.kill_latency", Histogram, "ns", "SIGKILL sent to the victim's memory freed";
+    ReclaimStall = "reclaim.stall", Histogram, "ns", "time an rmap walk (reclaim or truncate) waited for a lock held by a lock-all";
+    InvalidateCalls = "invalidate.calls", Count, "", "invalidate callbacks run";
+    InvalidateMissed = "invalidate.missed", Count, "", "secondary-MMU mappings left pointing at a page that was unmapped";
+    RaceUnregisterRelease = "race.unregister_release", Count, "", "unregister and ->release unlinking the same notifier at once, or unregister after the mm is gone";
+    DeadlockCount = "deadlock.count", Count, "", "deadlocks found (each cycle is listed in the report)";
+    AtomicSleep = "atomic_sleep", Count, "", "notifier callbacks that slept while a spinlock was held";
+    LockWait = "lock.wait", Histogram, "ns", "time any task waited for any lock";
+    LockMaxHeld = "lock.max_held", Gauge, "", "most spinlocks one task held at once";
+    PreemptOverflow = "preempt.overflow", Count, "", "times a task held more than 255 spinlocks at once (preempt_count's preemption field)";
+    LockdepOverflow = "lockdep.overflow", Count, "", "times a task held more locks than lockdep tracks (48; 2048 of one class under a nest annotation)";
+    PreemptOff = "preempt_off", Histogram, "ns", "intervals a task ran with at least one spinlock held";
+    MmapFailed = "mmap.failed", Count, "", "mmap calls refused at max_map_count";
+    FaultRetry = "fault.retry", Count, "", "secondary-MMU faults refused because an invalidation was in progress";
+}
+
+impl Metric {
+    pub fn info(self) -> &'static MetricInfo {
+        &METRICS[self as usize]
+    }
+
+    pub fn by_name(name: &str) -> Option<Metric> {
+        METRICS.iter().find(|m| m.name == name).map(|m| m.metric)
+    }
+}
+
+/// What the model writes into while it runs.
+pub struct Collector {
+    scalars: Vec<u64>,
+    samples: Vec<Vec<u64>>,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Collector { scalars: vec![0; METRICS.len()], samples: (0..METRICS.len()).map(|_| Vec::new()).collect() }
+    }
+}
+
+impl Collector {
+    #[inline]
+    pub fn add(&mut self, m: Metric, n: u64) {
+        debug_assert_eq!(m.info().kind, MetricKind::Count, "{} is not a count", m.info().name);
+        self.scalars[m as usize] += n;
+    }
+
+    #[inline]
+    pub fn inc(&mut self, m: Metric) {
+        self.add(m, 1);
+    }
+
+    /// Raises a gauge to `v` if `v` is higher.
+    #[inline]
+    pub fn peak(&mut self, m: Metric, v: u64) {
+        debug_assert_eq!(m.info().kind, MetricKind::Gauge, "{} is not a gauge", m.info().name);
+        let slot = &mut self.scalars[m as usize];
+        *slot = (*slot).max(v);
+    }
+
+    #[inline]
+    pub fn sample(&mut self, m: Metric, v: u64) {
+        debug_assert_eq!(m.info().kind, MetricKind::Histogram, "{} is not a histogram", m.info().name);
+        self.samples[m as usize].push(v);
+    }
+
+    pub fn get(&self, m: Metric) -> u64 {
+        self.scalars[m as usize]
+    }
+
+    pub fn samples(&self, m: Metric) -> &[u64] {
+        &self.samples[m as usize]
+    }
+
+    /// The report's metrics, in catalogue order.
+    pub fn finish(mut self) -> OrderedMap<MetricValue> {
+        let mut out = OrderedMap::default();
+        for info in METRICS {
+            let i = info.metric as usize;
+            let value = match info.kind {
+                MetricKind::Count | MetricKind::Gauge => MetricValue::Scalar(self.scalars[i]),
+                MetricKind::Histogram => MetricValue::Histogram(summarize(&mut self.samples[i])),
+            };
+            out.push(info.name.to_string(), value);
+        }
+        out
+    }
+}
+
+/// Exact summary; percentiles by nearest rank. Sorts `samples` in place.
+pub fn summarize(samples: &mut [u64]) -> HistSummary {
+    if samples.is_empty() {
+        return HistSummary::default();
+    }
+    samples.sort_unstable();
+    let n = samples.len() as u64;
+    let rank = |p: u64| samples[(((p * n).div_ceil(100)).max(1) - 1) as usize];
+    let sum: u128 = samples.iter().map(|&v| v as u128).sum();
+    HistSummary {
+        count: n,
+        min: samples[0],
+        mean: sum as f64 / n as f64,
+        p50: rank(50),
+        p90: rank(90),
+        p99: rank(99),
+        max: samples[samples.len() - 1],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_is_exact() {
+        let mut v: Vec<u64> = (1..=100).rev().collect();
+        let s = summarize(&mut v);
+        assert_eq!((s.count, s.min, s.p50, s.p90, s.p99, s.max), (100, 1, 50, 90, 99, 100));
+        assert_eq!(s.mean, 50.5);
+        let mut one = vec![7];
+        let s = summarize(&mut one);
+        assert_eq!((s.p50, s.p99, s.max), (7, 7, 7));
+        assert_eq!(summarize(&mut []), HistSummary::default());
+    }
+
+    #[test]
+    fn catalogue_is_indexed_by_variant_and_covers_the_contract() {
+        for (i, m) in METRICS.iter().enumerate() {
+            assert_eq!(m.metric as usize, i);
+        }
+        for name in [
+            "register.latency", "register.ok", "register.failed", "unregister.latency", "unregister.ok",
+            "unregister.failed", "release.calls", "mm_lock.locks", "mm_lock.hold", "mm_lock.scan_steps",
+            "vmalloc.peak", "vmalloc.pinned_peak", "vmalloc.failed", "oom.kills", "oom.kill_latency",
+            "reclaim.stall", "invalidate.calls", "invalidate.missed", "race.unregister_release",
+            "deadlock.count", "atomic_sleep", "lock.wait", "lock.max_held", "preempt.overflow", "preempt_off",
+        ] {
+            assert!(Metric::by_name(name).is_some(), "{name} missing from the catalogue");
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! The program a workload compiles to: one fully resolved run point, with no text left to parse.
+//!
+//! `dsl` produces it (names resolved, units applied, variables substituted); the model interprets
+//! it lazily, so a `repeat 1000000000` is one step with a count, not a billion steps.
+
+use crate::cost::Costs;
+use serde::{Deserialize, Serialize};
+
+/// Index of a file in [`Program::files`].
+pub type FileId = u32;
+/// Index of a driver in [`Program::drivers`].
+pub type DriverId = u32;
+/// Index of a step list in [`Program::blocks`].
+pub type BlockId = u32;
+/// Index of a name in [`Program::targets`]: process names first, then named fork children.
+pub type TargetId = u32;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub workload: String,
+    pub machine: Machine,
+    pub strategy: Strategy,
+    pub options: Options,
+    pub files: Vec<FileDef>,
+    pub drivers: Vec<DriverDef>,
+    pub processes: Vec<ProcessDef>,
+    /// Step lists; process bodies, `repeat` bodies and `fork` bodies point into it.
+    pub blocks: Vec<Vec<Step>>,
+    /// Every name a step or action can target; index `i < processes.len()` is process `i`.
+    pub targets: Vec<String>,
+    pub actions: Vec<TimedAction>,
+    /// The `expect` lines that hold at this point (their `when` already decided).
+    pub checks: Vec<Check>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Machine {
+    pub cpus: u32,
+    pub memory_bytes: u64,
+    pub vmalloc_bytes: u64,
+    pub max_map_count: u32,
+    pub costs: Costs,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine {
+            cpus: 4,
+            memory_bytes: 4 << 30,
+            vmalloc_bytes: 128 << 20,
+            max_map_count: 65_530,
+            costs: Costs::default(),
+        }
+    }
+}
+
+/// How register and unregister lock the mm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// v13: two vmalloc'ed arrays, heap sort by address, anon_vma locks then i_mmap locks.
+    MmLock,
+    /// v11: no allocation, repeated full scans for the next lock address, no signal checks.
+    MmLockSlow,
+    /// 2.6.27: global mutex, flag dedupe, i_mmap pass then anon_vma pass, -EINTR on a signal.
+    MmTakeAllLocks,
+    /// mm_lock without the sort: locks taken in VMA order.
+    Unsorted,
+    /// List insertion with no mm-wide lock.
+    Unlocked,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 5] =
+        [Strategy::MmLock, Strategy::MmLockSlow, Strategy::MmTakeAllLocks, Strategy::Unsorted, Strategy::Unlocked];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::MmLock => "mm_lock",
+            Strategy::MmLockSlow => "mm_lock_slow",
+            Strategy::MmTakeAllLocks => "mm_take_all_locks",
+            Strategy::Unsorted => "unsorted",
+            Strategy::Unlocked => "unlocked",
+        }
+    }
+
+    pub fn by_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// What i_mmap and anon_vma locks are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockKind {
+    Spinlock,
+    Rwsem,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The caller of unregister holds an mm_users reference on the target mm.
+    pub unregister_pins_mm: bool,
+    /// mm_lock's arrays stay allocated from register to unregister.
+    pub keep_lock_data: bool,
+    pub lock_kind: LockKind,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { unregister_pins_mm: true, keep_lock_data: false, lock_kind: LockKind::Spinlock }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FileDef {
+    pub name: String,
+    pub size_bytes: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DriverDef {
+    pub name: String,
+    pub callback_ns: u64,
+    pub sleeps: bool,
+    pub fault_ns: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessDef {
+    pub name: String,
+    pub instances: u32,
+    pub body: BlockId,
+    pub line: u32,
+}
+
+/// A number drawn when the step runs, in the step's unit (bytes, nanoseconds or a count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    Const(u64),
+    /// `$index`: the process instance's number.
+    Index,
+    /// `uniform(A, B)`, inclusive.
+    Uniform(u64, u64),
+    /// `exp(MEAN)`, rounded to an integer.
+    Exp(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    /// Source line, for messages that name the step.
+    pub line: u32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    MmapAnon { size: Value, count: Value },
+    /// `size: None` maps the whole file.
+    MmapFile { file: FileId, size: Option<Value>, count: Value, shared: bool },
+    /// `None` unmaps every VMA.
+    Munmap(Option<Value>),
+    Fork { name: Option<TargetId>, body: BlockId },
+    Register { driver: DriverId, target: Option<Target> },
+    Unregister { driver: DriverId, target: Option<Target> },
+    Touch(Value),
+    Mprotect(Value),
+    Compute(Value),
+    Sleep(Value),
+    Repeat { count: Value, body: BlockId },
+    Exit,
+}
+
+/// `NAME` (every instance) or `NAME[i]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    All(TargetId),
+    One(TargetId, u32),
+}
+
+impl Target {
+    pub fn id(self) -> TargetId {
+        match self {
+            Target::All(t) | Target::One(t, _) => t,
+        }
+    }
+}
+
+/// The step an `at TARGET.STEP` anchor waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnchorStep {
+    Register,
+    Unregister,
+    Mmap,
+    Munmap,
+    Fork,
+    Exit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Trigger {
+    /// At an absolute simulated time.
+    At(u64),
+    /// When the target first starts the step, plus a delay.
+    After { target: Target, step: AnchorStep, delay_ns: u64 },
+    /// Every period, first at `period_ns`, while the time is at most `until_ns`.
+    Every { period_ns: u64, until_ns: Option<u64> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    OomKill(Target),
+    Kill(Target),
+    Signal(Target),
+    Reclaim(Value),
+    Truncate(FileId),
+    VmallocHog(u64),
+    VmallocFree(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedAction {
+    pub trigger: Trigger,
+    pub action: Action,
+    pub line: u32,
+}
+
+/// A swept or fixed parameter's value, as reports print it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(u64),
+    Name(String),
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Name(s) => f.write_str(s),
+        }
+    }
+}
+
+/// An `expect` line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub line: u32,
+    /// The line as written, for reports.
+    pub text: String,
+    pub kind: CheckKind,
+    /// `when` conditions, all of which must hold at a point for the check to apply there.
+    pub when: Vec<Cond>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CheckKind {
+    /// `expect LHS OP RHS`; a metric with `[param=value]` makes it a comparison across points.
+    Compare { lhs: Expr, op: CmpOp, rhs: Expr },
+    /// `expect slope(METRIC, PARAM) in LO..HI`: log-log least-squares slope across a sweep.
+    Slope { metric: MetricRef, param: String, lo: f64, hi: f64 },
+}
+
+impl CheckKind {
+    /// Whether the check needs other points than the one it is evaluated at.
+    pub fn is_cross_point(&self) -> bool {
+        match self {
+            CheckKind::Slope { .. } => true,
+            CheckKind::Compare { lhs, rhs, .. } => lhs.refers_elsewhere() || rhs.refers_elsewhere(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    Metric(MetricRef),
+    Bin(Box<Expr>, BinOp, Box<Expr>),
+}
+
+impl Expr {
+    pub fn refers_elsewhere(&self) -> bool {
+        match self {
+            Expr::Num(_) => false,
+            Expr::Metric(m) => !m.at.is_empty(),
+            Expr::Bin(a, _, b) => a.refers_elsewhere() || b.refers_elsewhere(),
+        }
+    }
+}
+
+/// A metric of the catalogue, a histogram field if it is a histogram, and for cross-point
+/// comparisons the parameters that pick the other point (`[strategy=mm_lock]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRef {
+    pub name: String,
+    pub field: Option<HistField>,
+    pub at: Vec<(String, ParamValue)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistField {
+    Count,
+    Min,
+    Mean,
+    P50,
+    P90,
+    P99,
+    Max,
+}
+
+impl HistField {
+    pub const ALL: [HistField; 7] =
+        [HistField::Count, HistField::Min, HistField::Mean, HistField::P50, HistField::P90, HistField::P99, HistField::Max];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            HistField::Count => "count",
+            HistField::Min => "min",
+            HistField::Mean => "mean",
+            HistField::P50 => "p50",
+            HistField::P90 => "p90",
+            HistField::P99 => "p99",
+            HistField::Max => "max",
+        }
+    }
+
+    pub fn by_name(name: &str) -> Option<HistField> {
+        HistField::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// `NAME == VALUE` or `NAME != VALUE` in a `when`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cond {
+    pub param: String,
+    pub equal: bool,
+    pub value: ParamValue,
+}
