@@ -178,11 +178,31 @@ mod tests {
             assert_eq!(m.metric as usize, i);
         }
         for name in [
-            "register.latency", "register.ok", "register.failed", "unregister.latency", "unregister.ok",
-            "unregister.failed", "release.calls", "mm_lock.locks", "mm_lock.hold", "mm_lock.scan_steps",
-            "vmalloc.peak", "vmalloc.pinned_peak", "vmalloc.failed", "oom.kills", "oom.kill_latency",
-            "reclaim.stall", "invalidate.calls", "invalidate.missed", "race.unregister_release",
-            "deadlock.count", "atomic_sleep", "lock.wait", "lock.max_held", "preempt.overflow", "preempt_off",
+            "register.latency",
+            "register.ok",
+            "register.failed",
+            "unregister.latency",
+            "unregister.ok",
+            "unregister.failed",
+            "release.calls",
+            "mm_lock.locks",
+            "mm_lock.hold",
+            "mm_lock.scan_steps",
+            "vmalloc.peak",
+            "vmalloc.pinned_peak",
+            "vmalloc.failed",
+            "oom.kills",
+            "oom.kill_latency",
+            "reclaim.stall",
+            "invalidate.calls",
+            "invalidate.missed",
+            "race.unregister_release",
+            "deadlock.count",
+            "atomic_sleep",
+            "lock.wait",
+            "lock.max_held",
+            "preempt.overflow",
+            "preempt_off",
         ] {
             assert!(Metric::by_name(name).is_some(), "{name} missing from the catalogue");
         }

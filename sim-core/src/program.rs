@@ -154,19 +154,39 @@ pub struct Step {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
-    MmapAnon { size: Value, count: Value },
+    MmapAnon {
+        size: Value,
+        count: Value,
+    },
     /// `size: None` maps the whole file.
-    MmapFile { file: FileId, size: Option<Value>, count: Value, shared: bool },
+    MmapFile {
+        file: FileId,
+        size: Option<Value>,
+        count: Value,
+        shared: bool,
+    },
     /// `None` unmaps every VMA.
     Munmap(Option<Value>),
-    Fork { name: Option<TargetId>, body: BlockId },
-    Register { driver: DriverId, target: Option<Target> },
-    Unregister { driver: DriverId, target: Option<Target> },
+    Fork {
+        name: Option<TargetId>,
+        body: BlockId,
+    },
+    Register {
+        driver: DriverId,
+        target: Option<Target>,
+    },
+    Unregister {
+        driver: DriverId,
+        target: Option<Target>,
+    },
     Touch(Value),
     Mprotect(Value),
     Compute(Value),
     Sleep(Value),
-    Repeat { count: Value, body: BlockId },
+    Repeat {
+        count: Value,
+        body: BlockId,
+    },
     Exit,
 }
 
@@ -352,8 +372,15 @@ pub enum HistField {
 }
 
 impl HistField {
-    pub const ALL: [HistField; 7] =
-        [HistField::Count, HistField::Min, HistField::Mean, HistField::P50, HistField::P90, HistField::P99, HistField::Max];
+    pub const ALL: [HistField; 7] = [
+        HistField::Count,
+        HistField::Min,
+        HistField::Mean,
+        HistField::P50,
+        HistField::P90,
+        HistField::P99,
+        HistField::Max,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {

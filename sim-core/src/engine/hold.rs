@@ -22,7 +22,7 @@ pub fn hold(pending: u32, events: u64, seed: u64) -> HoldOutcome {
     }
     let mut done = 0;
     while done < events {
-        let Some((_, ev)) = sched.next() else { break };
+        let Some((_, ev)) = sched.pop() else { break };
         done += 1;
         sched.after((rng.exp1() * MEAN_NS) as Nanos, ev);
     }

@@ -36,7 +36,11 @@ impl Event {
 
     #[inline]
     fn unpack(word: u64) -> Event {
-        Event { kind: (word >> 56) as u8, tag: ((word >> 32) as u32) & ((1 << Self::TAG_BITS) - 1), entity: word as u32 }
+        Event {
+            kind: (word >> 56) as u8,
+            tag: ((word >> 32) as u32) & ((1 << Self::TAG_BITS) - 1),
+            entity: word as u32,
+        }
     }
 }
 
@@ -87,7 +91,7 @@ impl Scheduler {
 
     /// Takes the next event, advances the clock to it and folds it into the fingerprint.
     #[inline]
-    pub fn next(&mut self) -> Option<(Nanos, Event)> {
+    pub fn pop(&mut self) -> Option<(Nanos, Event)> {
         let (t, word) = self.queue.pop()?;
         assert!(t >= self.now, "time went backwards: {t} < {}", self.now);
         self.now = t;
@@ -118,7 +122,7 @@ mod tests {
             let mut seen = vec![0u32; 2 * n];
             let mut last_time = 0;
             let mut last_first_gen: Option<(u64, u32)> = None;
-            while let Some((t, ev)) = s.next() {
+            while let Some((t, ev)) = s.pop() {
                 prop_assert!(t >= last_time, "time went backwards");
                 last_time = t;
                 seen[ev.entity as usize] += 1;
@@ -148,7 +152,7 @@ mod tests {
             let run = |ds: &[u64]| {
                 let mut s = Scheduler::new();
                 for (i, d) in ds.iter().enumerate() { s.after(*d, Event::new(3, i as u32, 0)); }
-                while s.next().is_some() {}
+                while s.pop().is_some() {}
                 s.fingerprint()
             };
             prop_assert_eq!(run(&delays), run(&delays));
@@ -164,7 +168,7 @@ mod tests {
         for i in 0..100u32 {
             s.at(500, Event::new(0, 99 - i, 0));
         }
-        let order: Vec<u32> = std::iter::from_fn(|| s.next()).map(|(_, e)| e.entity).collect();
+        let order: Vec<u32> = std::iter::from_fn(|| s.pop()).map(|(_, e)| e.entity).collect();
         assert_eq!(order, (0..100).rev().collect::<Vec<_>>());
     }
 
