@@ -1,8 +1,15 @@
 //! sim-core: the event engine, the kernel model of mmu-notifier locking, the five locking
 //! strategies, metrics and report types. It reads no clock, touches no file and prints nothing.
 
+pub mod checks;
 pub mod cost;
 pub mod engine;
+pub mod kernel;
 pub mod metrics;
 pub mod program;
 pub mod report;
+pub mod sim;
+pub mod strategy;
+#[cfg(test)]
+pub mod testing;
+pub mod trace;

@@ -1,0 +1,669 @@
+//! The kernel model's state and its primitive actions: tasks on CPUs, locks with their
+//! accounting, memory objects, the vmalloc arena, signals. Operations (`ops`) and strategies
+//! (`crate::strategy`) are built from these.
+
+pub mod locks;
+pub mod mm;
+pub mod ops;
+pub mod task;
+pub mod vmalloc;
+
+use crate::cost::{Cost, Costs};
+use crate::engine::{Entity, Event, Nanos, Scheduler, Stream};
+use crate::metrics::{Collector, Metric};
+use crate::program::{Program, Strategy, TargetId};
+use crate::report::{DeadlockEdge, DeadlockReport};
+use crate::trace::{Trace, TraceKind};
+use locks::{Acquire, Granted, LockClass, LockId, LockTable, Mode, Sync};
+use mm::{AnonVmaId, Memory, MmId};
+use std::collections::VecDeque;
+use task::{Kind, Pending, State, Task, TaskId};
+use vmalloc::{Area, Arena};
+
+/// Event kinds of the model.
+pub const EV_WAKE: u8 = 1;
+pub const EV_ACTION: u8 = 2;
+
+/// Stream domains: each entity's draws come from its own stream.
+pub mod domain {
+    pub const PROCESS: u64 = 1;
+    pub const CHILD: u64 = 2;
+    pub const ACTOR: u64 = 3;
+    pub const SLAB: u64 = 4;
+    pub const FILE: u64 = 5;
+}
+
+/// Host-side limits of one run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_events: u64,
+    pub until_ns: Option<u64>,
+    /// VMAs alive at once across all mms (host memory bound).
+    pub max_live_vmas: u64,
+    /// Tasks created (host memory bound).
+    pub max_tasks: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_events: 200_000_000, until_ns: None, max_live_vmas: 4_000_000, max_tasks: 1_000_000 }
+    }
+}
+
+/// A run stopped for exceeding a host limit: reported as an error, with the step's line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitError {
+    pub line: u32,
+    pub message: String,
+}
+
+pub struct Kernel<'p> {
+    pub p: &'p Program,
+    pub strategy: Strategy,
+    pub sched: Scheduler,
+    pub costs: Costs,
+    pub seed: u64,
+    pub limits: Limits,
+    pub tasks: Vec<Task>,
+    pub locks: LockTable,
+    pub mem: Memory,
+    pub cpus_free: u32,
+    pub runqueue: VecDeque<TaskId>,
+    pub arena: Arena,
+    pub pinned_bytes: u64,
+    pub hogs: Vec<Area>,
+    pub vmalloc_series: Vec<[u64; 2]>,
+    pub metrics: Collector,
+    pub deadlocks: Vec<DeadlockReport>,
+    pub all_locks_mutex: LockId,
+    /// Tasks of each target name, in creation order.
+    pub by_target: Vec<Vec<TaskId>>,
+    /// Process tasks that can still make progress; the run ends when none is left.
+    pub live_processes: u32,
+    pub granted: Vec<Granted>,
+    /// Anchored `at` actions already fired.
+    pub anchor_fired: Vec<bool>,
+    pub trace: Option<Trace>,
+    pub limit_error: Option<LimitError>,
+    /// Epoch marks per lock, for de-duplicating locks while building a plan.
+    pub lock_mark: Vec<u32>,
+    pub mark_epoch: u32,
+}
+
+impl<'p> Kernel<'p> {
+    pub fn new(p: &'p Program, seed: u64, limits: Limits, trace: bool) -> Kernel<'p> {
+        let mut locks = LockTable::default();
+        let all_locks_mutex = locks.add(LockClass::AllLocksMutex, Sync::Mutex, 0, 0);
+        let mut k = Kernel {
+            p,
+            strategy: p.strategy,
+            sched: Scheduler::new(),
+            costs: p.machine.costs.clone(),
+            seed,
+            limits,
+            tasks: Vec::new(),
+            locks,
+            mem: Memory::default(),
+            cpus_free: p.machine.cpus,
+            runqueue: VecDeque::new(),
+            arena: Arena::new(p.machine.vmalloc_bytes),
+            pinned_bytes: 0,
+            hogs: Vec::new(),
+            vmalloc_series: vec![[0, 0]],
+            metrics: Collector::default(),
+            deadlocks: Vec::new(),
+            all_locks_mutex,
+            by_target: vec![Vec::new(); p.targets.len()],
+            live_processes: 0,
+            granted: Vec::new(),
+            anchor_fired: vec![false; p.actions.len()],
+            trace: trace.then(Trace::default),
+            limit_error: None,
+            lock_mark: Vec::new(),
+            mark_epoch: 0,
+        };
+        for (i, f) in p.files.iter().enumerate() {
+            let mut rng = Stream::new(seed, Entity::new(domain::FILE, i as u64, 0));
+            let lock = k.add_rmap_lock(LockClass::IMmap, i as u32, &mut rng);
+            k.mem.files.push(mm::File {
+                name: f.name.clone(),
+                pages: f.size_bytes.div_ceil(vmalloc::PAGE),
+                lock,
+                vmas: Default::default(),
+            });
+        }
+        k
+    }
+
+    #[inline]
+    pub fn now(&self) -> Nanos {
+        self.sched.now()
+    }
+
+    #[inline]
+    pub fn cost(&self, c: Cost) -> u64 {
+        self.costs.get(c)
+    }
+
+    pub fn task(&self, t: TaskId) -> &Task {
+        &self.tasks[t as usize]
+    }
+
+    pub fn task_mut(&mut self, t: TaskId) -> &mut Task {
+        &mut self.tasks[t as usize]
+    }
+
+    pub fn record(&mut self, t: TaskId, kind: TraceKind) {
+        if let Some(tr) = &mut self.trace {
+            tr.push(self.sched.now(), t, kind);
+        }
+    }
+
+    fn fail_limit(&mut self, t: TaskId, message: String) {
+        if self.limit_error.is_none() {
+            let line = self.tasks.get(t as usize).map_or(0, |x| x.line);
+            self.limit_error = Some(LimitError { line, message });
+        }
+    }
+
+    // ---- objects -------------------------------------------------------------------------
+
+    /// An i_mmap or anon_vma lock at a random slab address. The low 32 bits hold the lock id, so
+    /// addresses are unique and a sorted address gives its lock back.
+    fn add_rmap_lock(&mut self, class: LockClass, object: u32, rng: &mut Stream) -> LockId {
+        let sync = match self.p.options.lock_kind {
+            crate::program::LockKind::Spinlock => Sync::Spin,
+            crate::program::LockKind::Rwsem => Sync::Rwsem,
+        };
+        let id = self.locks.len() as u32;
+        let addr = (rng.next_u64() & 0xffff_ffff_0000_0000) | id as u64;
+        self.locks.add(class, sync, object, addr)
+    }
+
+    pub fn new_anon_vma(&mut self, t: TaskId) -> AnonVmaId {
+        let id = self.mem.anon_vmas.len() as AnonVmaId;
+        let mut slab = std::mem::replace(&mut self.tasks[t as usize].slab, Stream::new(0, Entity::new(0, 0, 0)));
+        let lock = self.add_rmap_lock(LockClass::AnonVma, id, &mut slab);
+        self.tasks[t as usize].slab = slab;
+        self.mem.anon_vmas.push(mm::AnonVma { lock, refs: 0 });
+        id
+    }
+
+    pub fn new_mm(&mut self, owner: TaskId) -> MmId {
+        let id = self.mem.mms.len() as MmId;
+        let sem = self.locks.add(LockClass::MmapSem, Sync::Rwsem, id, 0);
+        let list = self.locks.add(LockClass::NotifierList, Sync::Spin, id, 0);
+        self.mem.mms.push(mm::Mm::new(owner, sem, list, self.p.drivers.len()));
+        id
+    }
+
+    /// Whether another VMA may be created (host bound); records the error if not.
+    pub fn vma_room(&mut self, t: TaskId) -> bool {
+        if self.mem.live_vmas >= self.limits.max_live_vmas {
+            let max = self.limits.max_live_vmas;
+            self.fail_limit(t, format!("more than {max} VMAs alive at once: sim's host-memory limit"));
+            return false;
+        }
+        true
+    }
+
+    pub fn lock_name(&self, l: LockId) -> String {
+        let lock = self.locks.get(l);
+        let owner = |mm: u32| self.tasks[self.mem.mms[mm as usize].owner as usize].name.clone();
+        match lock.class {
+            LockClass::MmapSem => format!("mmap_sem of {}", owner(lock.object)),
+            LockClass::NotifierList => format!("mmu_notifier_mm->lock of {}", owner(lock.object)),
+            LockClass::AllLocksMutex => "mm_all_locks_mutex".to_string(),
+            LockClass::IMmap => format!("i_mmap_lock of \"{}\"", self.mem.files[lock.object as usize].name),
+            LockClass::AnonVma => format!("anon_vma#{} lock", lock.object),
+        }
+    }
+
+    // ---- CPUs ----------------------------------------------------------------------------
+
+    /// Schedules the task's next wake-up; any earlier one becomes stale.
+    pub fn wake_at(&mut self, t: TaskId, at: Nanos) {
+        let task = &mut self.tasks[t as usize];
+        task.tag = (task.tag + 1) & ((1 << Event::TAG_BITS) - 1);
+        self.sched.at(at, Event::new(EV_WAKE, t, task.tag));
+    }
+
+    pub fn wake_after(&mut self, t: TaskId, ns: u64) {
+        let at = self.now().saturating_add(ns);
+        self.wake_at(t, at);
+    }
+
+    /// Cancels the task's scheduled wake-up.
+    pub fn cancel_wake(&mut self, t: TaskId) {
+        let task = &mut self.tasks[t as usize];
+        task.tag = (task.tag + 1) & ((1 << Event::TAG_BITS) - 1);
+    }
+
+    /// The task wants a CPU: it runs `delay` after getting one; FIFO run queue otherwise.
+    pub fn want_cpu(&mut self, t: TaskId, delay: u64) {
+        debug_assert!(!self.tasks[t as usize].on_cpu);
+        if self.cpus_free > 0 {
+            self.cpus_free -= 1;
+            let task = &mut self.tasks[t as usize];
+            task.on_cpu = true;
+            task.dispatched = true;
+            task.state = State::Running;
+            self.wake_after(t, delay);
+        } else {
+            let task = &mut self.tasks[t as usize];
+            task.state = State::Runnable;
+            task.dispatch_delay = delay;
+            self.runqueue.push_back(t);
+        }
+    }
+
+    /// The task leaves its CPU; the first runnable task gets it.
+    pub fn put_cpu(&mut self, t: TaskId) {
+        let task = &mut self.tasks[t as usize];
+        if !task.on_cpu {
+            return;
+        }
+        task.on_cpu = false;
+        while let Some(u) = self.runqueue.pop_front() {
+            if self.tasks[u as usize].state != State::Runnable {
+                continue;
+            }
+            let next = &mut self.tasks[u as usize];
+            next.on_cpu = true;
+            next.dispatched = true;
+            next.state = State::Running;
+            let delay = std::mem::take(&mut next.dispatch_delay);
+            self.wake_after(u, delay);
+            return;
+        }
+        self.cpus_free += 1;
+    }
+
+    // ---- locks ---------------------------------------------------------------------------
+
+    pub fn acquire_cost(&self, t: TaskId, l: LockId) -> u64 {
+        let lock = self.locks.get(l);
+        let base = if lock.last_holder() == Some(t) { Cost::SpinLockWarm } else { Cost::SpinLockCold };
+        let extra = if lock.sync.sleeps() { self.cost(Cost::SleepLockExtra) } else { 0 };
+        self.cost(base) + extra
+    }
+
+    pub fn unlock_cost(&self, l: LockId) -> u64 {
+        if self.locks.get(l).sync.sleeps() {
+            self.cost(Cost::SleepUnlock)
+        } else {
+            self.cost(Cost::SpinUnlock)
+        }
+    }
+
+    fn note_acquired(&mut self, t: TaskId, l: LockId) {
+        let now = self.now();
+        let lock = self.locks.get(l);
+        let spin = lock.sync == Sync::Spin;
+        let class = lock.class;
+        if spin {
+            let spins = self.locks.spins(t);
+            if spins == 1 {
+                self.tasks[t as usize].preempt_since = now;
+            }
+            self.metrics.peak(Metric::LockMaxHeld, spins as u64);
+            if spins == 256 {
+                self.metrics.inc(Metric::PreemptOverflow);
+            }
+        }
+        let held = self.locks.held(t);
+        // lockdep: 48 held locks; mm_take_all_locks' nest annotation lets one class go to 2048.
+        let limit = if self.strategy == Strategy::MmTakeAllLocks
+            && self.tasks[t as usize].in_lock_all
+            && matches!(class, LockClass::IMmap | LockClass::AnonVma)
+        {
+            2048 + 3
+        } else {
+            48
+        };
+        if held == limit + 1 {
+            self.metrics.inc(Metric::LockdepOverflow);
+        }
+        self.record(t, TraceKind::Acquired(l));
+    }
+
+    /// Tries to take `l`; false if the task now waits (spinning on its CPU or asleep).
+    pub fn lock(&mut self, t: TaskId, l: LockId, mode: Mode) -> bool {
+        let now = self.now();
+        match self.locks.acquire(t, l, mode, now) {
+            Acquire::Acquired => {
+                self.note_acquired(t, l);
+                true
+            }
+            Acquire::Blocked { cycle } => {
+                self.record(t, TraceKind::WaitBegin(l));
+                let lock = self.locks.get(l);
+                let sleeps = lock.sync.sleeps();
+                let behind_lock_all = lock.holders().any(|h| self.tasks[h as usize].in_lock_all);
+                let behind_stuck = lock.holders().any(|h| self.tasks[h as usize].state == State::Stuck);
+                let task = &mut self.tasks[t as usize];
+                task.stalled = matches!(task.kind, Kind::Actor { .. }) && behind_lock_all;
+                if sleeps {
+                    task.state = State::Blocked;
+                    self.put_cpu(t);
+                } else {
+                    task.state = State::Spinning;
+                }
+                if let Some(cycle) = cycle {
+                    self.deadlock(cycle);
+                } else if behind_stuck {
+                    self.make_stuck(t);
+                }
+                false
+            }
+        }
+    }
+
+    /// Releases `l` and hands it to the waiters entitled to it.
+    pub fn unlock(&mut self, t: TaskId, l: LockId) {
+        let now = self.now();
+        let spin = self.locks.get(l).sync == Sync::Spin;
+        let mut granted = std::mem::take(&mut self.granted);
+        granted.clear();
+        self.locks.release(t, l, now, &mut granted);
+        self.record(t, TraceKind::Released(l));
+        if spin && self.locks.spins(t) == 0 {
+            let since = self.tasks[t as usize].preempt_since;
+            self.metrics.sample(Metric::PreemptOff, now - since);
+        }
+        for g in &granted {
+            self.granted_to(g.task, l, g.waited_ns);
+        }
+        self.granted = granted;
+    }
+
+    fn granted_to(&mut self, u: TaskId, l: LockId, waited_ns: u64) {
+        self.metrics.sample(Metric::LockWait, waited_ns);
+        self.record(u, TraceKind::WaitEnd(l));
+        self.note_acquired(u, l);
+        let task = &mut self.tasks[u as usize];
+        if std::mem::take(&mut task.stalled) {
+            self.metrics.sample(Metric::ReclaimStall, waited_ns);
+        }
+        let task = &mut self.tasks[u as usize];
+        // The lock is the task's now: the pending acquire is done.
+        debug_assert!(matches!(task.pending, Pending::Lock(x, _) if x == l));
+        task.pending = Pending::None;
+        match task.state {
+            State::Spinning => {
+                task.state = State::Running;
+                self.wake_after(u, 0);
+            }
+            State::Blocked => {
+                let delay = self.cost(Cost::Wakeup);
+                self.want_cpu(u, delay);
+            }
+            State::Stuck => {}
+            s => panic!("lock granted to a task in state {s:?}"),
+        }
+    }
+
+    fn deadlock(&mut self, cycle: Vec<(TaskId, LockId)>) {
+        self.metrics.inc(Metric::DeadlockCount);
+        let n = cycle.len();
+        let mut edges = Vec::with_capacity(n);
+        for i in 0..n {
+            let (task, waits) = cycle[i];
+            // Each task holds the lock the previous one in the cycle waits for.
+            let holds = cycle[(i + n - 1) % n].1;
+            let tk = &self.tasks[task as usize];
+            edges.push(DeadlockEdge {
+                task: tk.name.clone(),
+                doing: format!("{} (line {})", tk.doing, tk.line),
+                holds: self.lock_name(holds),
+                waits_for: self.lock_name(waits),
+            });
+        }
+        let time_ns = self.now();
+        self.deadlocks.push(DeadlockReport { time_ns, cycle: edges });
+        for (task, _) in cycle {
+            self.make_stuck(task);
+        }
+    }
+
+    /// The task will never run again; neither will anyone waiting for a lock it holds.
+    pub fn make_stuck(&mut self, t: TaskId) {
+        let mut work = vec![t];
+        while let Some(u) = work.pop() {
+            let task = &mut self.tasks[u as usize];
+            if matches!(task.state, State::Stuck | State::Done) {
+                continue;
+            }
+            let was_spinning = task.state == State::Spinning;
+            task.state = State::Stuck;
+            if task.kind == Kind::Process {
+                self.live_processes -= 1;
+            }
+            self.cancel_wake(u);
+            if was_spinning {
+                self.put_cpu(u);
+            }
+            self.record(u, TraceKind::Stuck);
+            for l in self.locks.locks_held_by(u) {
+                work.extend(self.locks.waiters(l));
+            }
+        }
+    }
+
+    // ---- vmalloc -------------------------------------------------------------------------
+
+    pub fn vmalloc(&mut self, bytes: u64, pinned: bool) -> Option<Area> {
+        match self.arena.alloc(bytes) {
+            Some(area) => {
+                if pinned {
+                    self.pinned_bytes += area.bytes();
+                    self.metrics.peak(Metric::VmallocPinnedPeak, self.pinned_bytes);
+                }
+                self.vmalloc_changed();
+                Some(area)
+            }
+            None => {
+                self.metrics.inc(Metric::VmallocFailed);
+                None
+            }
+        }
+    }
+
+    pub fn vfree(&mut self, area: Area, pinned: bool) {
+        self.arena.free(area);
+        if pinned {
+            self.pinned_bytes -= area.bytes();
+        }
+        self.vmalloc_changed();
+    }
+
+    fn vmalloc_changed(&mut self) {
+        let used = self.arena.in_use_bytes();
+        self.metrics.peak(Metric::VmallocPeak, used);
+        let now = self.now();
+        match self.vmalloc_series.last_mut() {
+            Some(last) if last[0] == now => last[1] = used,
+            _ => self.vmalloc_series.push([now, used]),
+        }
+    }
+
+    /// Cost of one vmalloc of `bytes`: the call plus its pages.
+    pub fn vmalloc_cost(&self, bytes: u64) -> u64 {
+        self.cost(Cost::VmallocCall) + bytes.div_ceil(vmalloc::PAGE) * self.cost(Cost::VmallocPage)
+    }
+
+    pub fn vfree_cost(&self, area: Area) -> u64 {
+        self.cost(Cost::VfreeCall) + (area.pages - 1) * self.cost(Cost::VfreePage)
+    }
+
+    // ---- targets and plan marks ----------------------------------------------------------
+
+    /// Live process tasks a target names, in creation order.
+    pub fn targets(&self, target: crate::program::Target) -> Vec<TaskId> {
+        let (id, one): (TargetId, Option<u32>) = match target {
+            crate::program::Target::All(t) => (t, None),
+            crate::program::Target::One(t, i) => (t, Some(i)),
+        };
+        let Some(list) = self.by_target.get(id as usize) else { return Vec::new() };
+        list.iter()
+            .copied()
+            .filter(|&t| one.is_none_or(|i| self.tasks[t as usize].target_index == i))
+            .filter(|&t| !matches!(self.tasks[t as usize].state, State::Done))
+            .collect()
+    }
+
+    /// Starts a new de-duplication round over locks.
+    pub fn new_marks(&mut self) -> u32 {
+        if self.lock_mark.len() < self.locks.len() {
+            self.lock_mark.resize(self.locks.len(), 0);
+        }
+        self.mark_epoch = self.mark_epoch.wrapping_add(1);
+        if self.mark_epoch == 0 {
+            self.lock_mark.iter_mut().for_each(|m| *m = 0);
+            self.mark_epoch = 1;
+        }
+        self.mark_epoch
+    }
+
+    /// Marks `l` in the current round; false if it was already marked.
+    pub fn mark(&mut self, l: LockId) -> bool {
+        let slot = &mut self.lock_mark[l as usize];
+        if *slot == self.mark_epoch {
+            false
+        } else {
+            *slot = self.mark_epoch;
+            true
+        }
+    }
+}
+
+// ---- tasks -----------------------------------------------------------------------------------
+
+fn new_task(k: &mut Kernel, name: String, kind: Kind, key: Entity, slab: Entity) -> Option<TaskId> {
+    if k.tasks.len() as u64 >= k.limits.max_tasks {
+        let max = k.limits.max_tasks;
+        let t = k.tasks.len().saturating_sub(1) as TaskId;
+        k.fail_limit(t, format!("more than {max} tasks: sim's host-memory limit"));
+        return None;
+    }
+    let t = k.tasks.len() as TaskId;
+    k.locks.add_task(t);
+    k.tasks.push(Task {
+        name,
+        kind,
+        target: None,
+        target_index: 0,
+        index: 0,
+        mm: None,
+        state: State::Idle,
+        on_cpu: false,
+        tag: 0,
+        frames: Vec::new(),
+        rng: Stream::new(k.seed, key),
+        slab: Stream::new(k.seed, slab),
+        pending: Pending::None,
+        fatal: None,
+        sigpending: false,
+        in_kernel: false,
+        exiting: false,
+        signal_seen: false,
+        ret: 0,
+        line: 0,
+        doing: "starting",
+        preempt_since: 0,
+        dispatch_delay: 0,
+        in_lock_all: false,
+        stalled: false,
+        forks: 0,
+        key: key.a ^ key.b.rotate_left(32) ^ key.domain.rotate_left(48),
+        dispatched: false,
+    });
+    Some(t)
+}
+
+/// Instance `index` of process `proc`, with an empty mm, not yet on a CPU.
+pub fn spawn_process(k: &mut Kernel, proc: u32, index: u32) -> Option<TaskId> {
+    let def = &k.p.processes[proc as usize];
+    let name = if def.instances > 1 { format!("{}[{index}]", def.name) } else { def.name.clone() };
+    let body = def.body;
+    let t = new_task(
+        k,
+        name,
+        Kind::Process,
+        Entity::new(domain::PROCESS, proc as u64, index as u64),
+        Entity::new(domain::SLAB, proc as u64, index as u64),
+    )?;
+    let mm = k.new_mm(t);
+    let task = &mut k.tasks[t as usize];
+    task.mm = Some(mm);
+    task.index = index;
+    task.target = Some(proc);
+    task.target_index = index;
+    task.frames.push(task::Frame { block: body, pc: 0, repeats_left: 1 });
+    k.by_target[proc as usize].push(t);
+    k.live_processes += 1;
+    Some(t)
+}
+
+/// A fork child of `parent` with an empty mm (dup_mmap fills it), not yet on a CPU.
+pub fn spawn_child(
+    k: &mut Kernel,
+    parent: TaskId,
+    name: Option<TargetId>,
+    body: crate::program::BlockId,
+) -> Option<TaskId> {
+    let (key, ordinal, index, parent_name) = {
+        let p = &mut k.tasks[parent as usize];
+        p.forks += 1;
+        (p.key, p.forks, p.index, p.name.clone())
+    };
+    let target_index = name.map_or(0, |n| k.by_target[n as usize].len() as u32);
+    let display = match name {
+        Some(n) => format!("{}[{target_index}]", k.p.targets[n as usize]),
+        None => format!("{parent_name}/child{ordinal}"),
+    };
+    let t = new_task(
+        k,
+        display,
+        Kind::Process,
+        Entity::new(domain::CHILD, key, ordinal as u64),
+        Entity::new(domain::SLAB, key ^ 0x5ca1_ab1e, ordinal as u64),
+    )?;
+    let mm = k.new_mm(t);
+    let task = &mut k.tasks[t as usize];
+    task.mm = Some(mm);
+    task.index = index;
+    task.target = name;
+    task.target_index = target_index;
+    task.frames.push(task::Frame { block: body, pc: 0, repeats_left: 1 });
+    if let Some(n) = name {
+        k.by_target[n as usize].push(t);
+    }
+    k.live_processes += 1;
+    Some(t)
+}
+
+/// The kernel thread that runs action `action` (reclaim, truncate) when it fires.
+pub fn spawn_actor(k: &mut Kernel, action: u32) -> Option<TaskId> {
+    let name = format!("kthread:{}", action_name(&k.p.actions[action as usize].action, k.p));
+    new_task(
+        k,
+        name,
+        Kind::Actor { action },
+        Entity::new(domain::ACTOR, action as u64, 0),
+        Entity::new(domain::SLAB, u64::MAX, action as u64),
+    )
+}
+
+fn action_name(a: &crate::program::Action, p: &Program) -> String {
+    use crate::program::Action;
+    match a {
+        Action::Reclaim(_) => "reclaim".to_string(),
+        Action::Truncate(f) => format!("truncate {}", p.files[*f as usize].name),
+        Action::OomKill(_) => "oom_kill".to_string(),
+        Action::Kill(_) => "kill".to_string(),
+        Action::Signal(_) => "signal".to_string(),
+        Action::VmallocHog(_) => "vmalloc_hog".to_string(),
+        Action::VmallocFree(_) => "vmalloc_free".to_string(),
+    }
+}

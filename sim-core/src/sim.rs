@@ -1,0 +1,527 @@
+//! Runs one point: starts the processes and actors, drives events until the run ends, and
+//! interprets each task's steps lazily (a `repeat` is a counter, not a copy).
+
+use crate::cost::Cost;
+use crate::engine::Event;
+use crate::kernel::ops::{Exit, Fork, Micro, Mmap, Mprotect, Munmap, Op, Touch};
+use crate::kernel::task::{Frame, Kind, Pending, State, TaskId};
+use crate::kernel::{self, Kernel, LimitError, Limits, EV_ACTION, EV_WAKE};
+use crate::program::{Action, AnchorStep, Program, StepKind, Target, Trigger, Value};
+use crate::report::{End, OrderedMap, PointReport};
+use crate::strategy::{Register, Unregister};
+use crate::trace::{TraceData, TraceKind};
+
+const EV_HORIZON: u8 = 3;
+
+/// A finished point: its report (per-point checks not yet evaluated) and its trace if asked.
+pub struct PointRun {
+    pub report: PointReport,
+    pub trace: Option<TraceData>,
+}
+
+/// Runs one point of a program with a seed.
+pub fn run(
+    p: &Program,
+    params: OrderedMap<crate::program::ParamValue>,
+    seed: u64,
+    limits: Limits,
+    trace: bool,
+) -> Result<PointRun, LimitError> {
+    let mut sim = Sim { k: Kernel::new(p, seed, limits, trace), ops: Vec::new(), actors: Vec::new() };
+    sim.start();
+    let end = sim.drive();
+    if let Some(e) = sim.k.limit_error.take() {
+        return Err(e);
+    }
+    Ok(sim.finish(params, end))
+}
+
+struct Sim<'p> {
+    k: Kernel<'p>,
+    /// Each task's stack of kernel operations.
+    ops: Vec<Vec<Op>>,
+    /// The kernel thread of each action, if it needs one.
+    actors: Vec<Option<TaskId>>,
+}
+
+impl<'p> Sim<'p> {
+    fn start(&mut self) {
+        let p = self.k.p;
+        for (i, def) in p.processes.iter().enumerate() {
+            for index in 0..def.instances {
+                let Some(t) = kernel::spawn_process(&mut self.k, i as u32, index) else { return };
+                self.k.want_cpu(t, 0);
+            }
+        }
+        for (i, a) in p.actions.iter().enumerate() {
+            let actor = match a.action {
+                Action::Reclaim(_) | Action::Truncate(_) => kernel::spawn_actor(&mut self.k, i as u32),
+                _ => None,
+            };
+            self.actors.push(actor);
+            match a.trigger {
+                Trigger::At(t) => self.k.sched.at(t, Event::new(EV_ACTION, i as u32, 0)),
+                Trigger::Every { period_ns, until_ns } => {
+                    if until_ns.is_none_or(|u| period_ns <= u) {
+                        self.k.sched.at(period_ns, Event::new(EV_ACTION, i as u32, 0));
+                    }
+                }
+                Trigger::After { .. } => {}
+            }
+        }
+        if let Some(until) = self.k.limits.until_ns {
+            self.k.sched.at(until, Event::new(EV_HORIZON, 0, 0));
+        }
+    }
+
+    fn drive(&mut self) -> End {
+        loop {
+            if self.k.live_processes == 0 {
+                return if self.k.deadlocks.is_empty() { End::Completed } else { End::Deadlock };
+            }
+            if self.k.limit_error.is_some() {
+                return End::EventBudget;
+            }
+            let Some((_, ev)) = self.k.sched.pop() else {
+                // Nothing pending and processes left: they are all waiting on each other.
+                return End::Deadlock;
+            };
+            if self.k.sched.processed() > self.k.limits.max_events {
+                let t = if ev.kind == EV_WAKE { ev.entity } else { 0 };
+                let max = self.k.limits.max_events;
+                let task = self.k.tasks.get(t as usize);
+                let line = task.map_or(0, |x| x.line);
+                let who = task.map_or(String::new(), |x| format!(" ({} was running this step)", x.name));
+                self.k.limit_error = Some(LimitError {
+                    line,
+                    message: format!(
+                        "the run passed its budget of {max} events{who}; raise --max-events or bound the loop"
+                    ),
+                });
+                return End::EventBudget;
+            }
+            match ev.kind {
+                EV_WAKE => self.wake(ev.entity, ev.tag),
+                EV_ACTION => self.action(ev.entity),
+                _ => return End::Horizon,
+            }
+        }
+    }
+
+    fn wake(&mut self, t: TaskId, tag: u32) {
+        if self.k.tasks[t as usize].tag != tag {
+            return;
+        }
+        match self.k.tasks[t as usize].state {
+            State::Running => self.resume(t),
+            State::Sleeping | State::UserSleep => {
+                let delay = self.k.cost(Cost::Wakeup);
+                self.k.want_cpu(t, delay);
+            }
+            _ => {}
+        }
+    }
+
+    /// The task's operation stack (tasks are created as the run goes: fork).
+    fn ops(&mut self, t: TaskId) -> &mut Vec<Op> {
+        let i = t as usize;
+        if self.ops.len() <= i {
+            self.ops.resize_with(i + 1, Vec::new);
+        }
+        &mut self.ops[i]
+    }
+
+    /// Runs the task from where it stands until it must wait for time, a lock or a CPU.
+    fn resume(&mut self, t: TaskId) {
+        loop {
+            let pending = std::mem::replace(&mut self.k.tasks[t as usize].pending, Pending::None);
+            match pending {
+                Pending::None => {}
+                Pending::Lock(l, mode) => {
+                    self.k.tasks[t as usize].pending = pending;
+                    if !self.k.lock(t, l, mode) {
+                        return;
+                    }
+                    self.k.tasks[t as usize].pending = Pending::None;
+                }
+                Pending::Unlock(l) => self.k.unlock(t, l),
+                Pending::Check => {
+                    let task = &mut self.k.tasks[t as usize];
+                    task.signal_seen = task.fatal.is_some() || task.sigpending;
+                }
+            }
+            self.ops(t);
+            let micro = match self.ops[t as usize].last_mut() {
+                Some(op) => op.next(&mut self.k, t),
+                None => self.user(t),
+            };
+            match micro {
+                Micro::Cpu(ns) => {
+                    if ns > 0 {
+                        self.k.wake_after(t, ns);
+                        return;
+                    }
+                }
+                Micro::Lock { lock, mode, before } => {
+                    let cost = before + self.k.acquire_cost(t, lock);
+                    if self.delay(t, Pending::Lock(lock, mode), cost) {
+                        return;
+                    }
+                }
+                Micro::Unlock { lock, before } => {
+                    let cost = before + self.k.unlock_cost(lock);
+                    if self.delay(t, Pending::Unlock(lock), cost) {
+                        return;
+                    }
+                }
+                Micro::Check { before } => {
+                    if self.delay(t, Pending::Check, before) {
+                        return;
+                    }
+                }
+                Micro::Sleep(ns) => {
+                    self.k.tasks[t as usize].state = State::Sleeping;
+                    self.k.put_cpu(t);
+                    self.k.wake_after(t, ns);
+                    return;
+                }
+                Micro::Call(op) => {
+                    self.k.tasks[t as usize].doing = op.name();
+                    self.ops(t).push(op);
+                }
+                Micro::Done => {
+                    self.ops(t).pop();
+                    if let Some(op) = self.ops(t).last() {
+                        self.k.tasks[t as usize].doing = op.name();
+                    } else if self.k.tasks[t as usize].in_kernel {
+                        self.return_to_user(t);
+                    }
+                }
+                Micro::Finish => {
+                    self.finish_task(t);
+                    return;
+                }
+            }
+            if self.k.tasks[t as usize].state != State::Running {
+                return;
+            }
+        }
+    }
+
+    /// Charges `cost` before the instantaneous part `pending`; true if the task must wait.
+    fn delay(&mut self, t: TaskId, pending: Pending, cost: u64) -> bool {
+        self.k.tasks[t as usize].pending = pending;
+        if cost > 0 {
+            self.k.wake_after(t, cost);
+            return true;
+        }
+        false
+    }
+
+    fn return_to_user(&mut self, t: TaskId) {
+        let task = &mut self.k.tasks[t as usize];
+        task.in_kernel = false;
+        task.sigpending = false;
+        if task.fatal.is_some() && !task.exiting {
+            self.begin_exit(t);
+        }
+    }
+
+    fn begin_exit(&mut self, t: TaskId) {
+        self.fire_anchors(t, AnchorStep::Exit);
+        self.k.tasks[t as usize].doing = "do_exit";
+        self.ops(t).push(Op::Exit(Exit::new()));
+    }
+
+    fn finish_task(&mut self, t: TaskId) {
+        self.ops(t).clear();
+        self.k.put_cpu(t);
+        let task = &mut self.k.tasks[t as usize];
+        task.state = State::Done;
+        task.frames.clear();
+        if task.kind == Kind::Process {
+            self.k.live_processes -= 1;
+        }
+    }
+
+    /// The next user-level step of the task, as a micro-step.
+    fn user(&mut self, t: TaskId) -> Micro {
+        let p = self.k.p;
+        let k = &mut self.k;
+        if matches!(k.tasks[t as usize].kind, Kind::Actor { .. }) {
+            k.tasks[t as usize].state = State::Idle;
+            k.put_cpu(t);
+            // Returned micro is a no-op: the state change ends `resume`.
+            return Micro::Cpu(0);
+        }
+        if k.tasks[t as usize].fatal.is_some() {
+            self.begin_exit(t);
+            return Micro::Cpu(0);
+        }
+        // Round robin at step boundaries: a task that has run a step yields to waiting ones.
+        if !k.runqueue.is_empty() && !std::mem::take(&mut k.tasks[t as usize].dispatched) {
+            k.put_cpu(t);
+            k.want_cpu(t, 0);
+            return Micro::Cpu(0);
+        }
+        k.tasks[t as usize].dispatched = false;
+        loop {
+            let task = &mut k.tasks[t as usize];
+            let Some(frame) = task.frames.last_mut() else {
+                self.begin_exit(t);
+                return Micro::Cpu(0);
+            };
+            let block = &p.blocks[frame.block as usize];
+            if frame.pc as usize >= block.len() {
+                if frame.repeats_left > 1 {
+                    frame.repeats_left -= 1;
+                    frame.pc = 0;
+                } else {
+                    task.frames.pop();
+                }
+                continue;
+            }
+            let step = &block[frame.pc as usize];
+            frame.pc += 1;
+            task.line = step.line;
+            let op = match &step.kind {
+                StepKind::Compute(v) => {
+                    task.doing = "compute";
+                    return Micro::Cpu(eval(k, t, v));
+                }
+                StepKind::Sleep(v) => {
+                    let ns = eval(k, t, v);
+                    let task = &mut k.tasks[t as usize];
+                    task.doing = "sleep";
+                    task.state = State::UserSleep;
+                    k.put_cpu(t);
+                    k.wake_after(t, ns);
+                    return Micro::Cpu(0);
+                }
+                StepKind::Repeat { count, body } => {
+                    let n = eval(k, t, count);
+                    if n > 0 {
+                        k.tasks[t as usize].frames.push(Frame { block: *body, pc: 0, repeats_left: n });
+                    }
+                    continue;
+                }
+                StepKind::Exit => {
+                    self.begin_exit(t);
+                    return Micro::Cpu(0);
+                }
+                StepKind::MmapAnon { size, count } => {
+                    self.fire_anchors(t, AnchorStep::Mmap);
+                    let pages = eval(&mut self.k, t, size).div_ceil(kernel::vmalloc::PAGE);
+                    let n = eval(&mut self.k, t, count);
+                    Op::Mmap(Mmap::new(None, pages, n, false))
+                }
+                StepKind::MmapFile { file, size, count, shared } => {
+                    self.fire_anchors(t, AnchorStep::Mmap);
+                    let pages = match size {
+                        Some(v) => eval(&mut self.k, t, v).div_ceil(kernel::vmalloc::PAGE),
+                        None => self.k.mem.files[*file as usize].pages,
+                    };
+                    let n = eval(&mut self.k, t, count);
+                    Op::Mmap(Mmap::new(Some(*file), pages, n, *shared))
+                }
+                StepKind::Munmap(n) => {
+                    self.fire_anchors(t, AnchorStep::Munmap);
+                    let n = n.as_ref().map(|v| eval(&mut self.k, t, v));
+                    Op::Munmap(Munmap::new(n))
+                }
+                StepKind::Fork { name, body } => {
+                    self.fire_anchors(t, AnchorStep::Fork);
+                    Op::Fork(Fork::new(*name, *body))
+                }
+                StepKind::Register { driver, target } => {
+                    self.fire_anchors(t, AnchorStep::Register);
+                    Op::Register(Box::new(Register::new(*driver, *target)))
+                }
+                StepKind::Unregister { driver, target } => {
+                    self.fire_anchors(t, AnchorStep::Unregister);
+                    Op::Unregister(Box::new(Unregister::new(*driver, *target)))
+                }
+                StepKind::Touch(v) => Op::Touch(Touch::new(eval(k, t, v))),
+                StepKind::Mprotect(v) => Op::Mprotect(Mprotect::new(eval(k, t, v))),
+            };
+            let k = &mut self.k;
+            let task = &mut k.tasks[t as usize];
+            task.in_kernel = true;
+            task.doing = op.name();
+            let entry = k.cost(Cost::Syscall);
+            self.ops(t).push(op);
+            return Micro::Cpu(entry);
+        }
+    }
+
+    fn fire_anchors(&mut self, t: TaskId, step: AnchorStep) {
+        let p = self.k.p;
+        let task = &self.k.tasks[t as usize];
+        let Some(target) = task.target else { return };
+        let index = task.target_index;
+        for (i, a) in p.actions.iter().enumerate() {
+            let Trigger::After { target: at, step: s, delay_ns } = a.trigger else { continue };
+            if s != step || self.k.anchor_fired[i] {
+                continue;
+            }
+            let hit = match at {
+                Target::All(x) => x == target,
+                Target::One(x, j) => x == target && j == index,
+            };
+            if hit {
+                self.k.anchor_fired[i] = true;
+                let at = self.k.now().saturating_add(delay_ns);
+                self.k.sched.at(at, Event::new(EV_ACTION, i as u32, 0));
+            }
+        }
+    }
+
+    fn action(&mut self, i: u32) {
+        let p = self.k.p;
+        let a = &p.actions[i as usize];
+        match &a.action {
+            Action::OomKill(target) | Action::Kill(target) => {
+                let oom = matches!(a.action, Action::OomKill(_));
+                for u in self.k.targets(*target) {
+                    self.kill(u, oom);
+                }
+            }
+            Action::Signal(target) => {
+                for u in self.k.targets(*target) {
+                    let task = &mut self.k.tasks[u as usize];
+                    if task.in_kernel {
+                        task.sigpending = true;
+                    }
+                    self.k.record(u, TraceKind::Signal);
+                }
+            }
+            Action::Reclaim(_) | Action::Truncate(_) => {
+                if let Some(actor) = self.actors[i as usize] {
+                    if self.k.tasks[actor as usize].state == State::Idle {
+                        let op = match &a.action {
+                            Action::Reclaim(v) => {
+                                Op::Reclaim(crate::kernel::ops::Reclaim::new(eval(&mut self.k, actor, v)))
+                            }
+                            Action::Truncate(f) => Op::Truncate(crate::kernel::ops::Truncate::new(*f)),
+                            _ => unreachable!(),
+                        };
+                        self.k.tasks[actor as usize].line = a.line;
+                        self.k.tasks[actor as usize].doing = op.name();
+                        self.ops(actor).push(op);
+                        self.k.want_cpu(actor, 0);
+                    }
+                }
+            }
+            Action::VmallocHog(bytes) => {
+                if let Some(area) = self.k.vmalloc(*bytes, false) {
+                    self.k.hogs.push(area);
+                }
+            }
+            Action::VmallocFree(bytes) => {
+                let mut freed = 0;
+                while freed < *bytes {
+                    let Some(area) = self.k.hogs.pop() else { break };
+                    freed += area.bytes();
+                    self.k.vfree(area, false);
+                }
+            }
+        }
+        if let Trigger::Every { period_ns, until_ns } = a.trigger {
+            let next = self.k.now().saturating_add(period_ns);
+            if until_ns.is_none_or(|u| next <= u) && next < u64::MAX {
+                self.k.sched.at(next, Event::new(EV_ACTION, i, 0));
+            }
+        }
+    }
+
+    /// SIGKILL: the task dies at once if it is in user space, else where it next checks.
+    fn kill(&mut self, u: TaskId, oom: bool) {
+        let now = self.k.now();
+        let task = &mut self.k.tasks[u as usize];
+        if task.exiting || task.fatal.is_some() || matches!(task.state, State::Done | State::Stuck) {
+            return;
+        }
+        task.fatal = Some((now, oom));
+        let mm = task.mm;
+        let in_kernel = task.in_kernel;
+        let state = task.state;
+        if oom {
+            self.k.metrics.inc(crate::metrics::Metric::OomKills);
+            if let Some(m) = mm {
+                self.k.mem.mm_mut(m).oom_kill_at.get_or_insert(now);
+            }
+        }
+        self.k.record(u, TraceKind::Kill);
+        if in_kernel {
+            return;
+        }
+        match state {
+            State::Running => {
+                self.begin_exit(u);
+                self.k.wake_after(u, 0);
+            }
+            State::UserSleep => {
+                self.begin_exit(u);
+                let delay = self.k.cost(Cost::Wakeup);
+                self.k.cancel_wake(u);
+                self.k.tasks[u as usize].state = State::Idle;
+                self.k.want_cpu(u, delay);
+            }
+            // Queued for a CPU at a step boundary: it exits when it runs.
+            _ => {}
+        }
+    }
+
+    fn finish(self, params: OrderedMap<crate::program::ParamValue>, end: End) -> PointRun {
+        let k = self.k;
+        let trace = k.trace.as_ref().map(|tr| TraceData {
+            tasks: k.tasks.iter().map(|t| t.name.clone()).collect(),
+            locks: (0..k.locks.len() as u32).map(|l| k.lock_name(l)).collect(),
+            drivers: k.p.drivers.iter().map(|d| d.name.clone()).collect(),
+            records: tr.records.clone(),
+            dropped: tr.dropped,
+        });
+        let report = PointReport {
+            params,
+            seed: k.seed,
+            sim_time_ns: k.sched.now(),
+            events: k.sched.processed(),
+            fingerprint: k.sched.fingerprint().hex(),
+            end,
+            vmalloc_in_use: thin(&k.vmalloc_series, 2000),
+            metrics: k.metrics.finish(),
+            deadlocks: k.deadlocks,
+            checks: Vec::new(),
+        };
+        PointRun { report, trace }
+    }
+}
+
+/// Draws or reads a step's value.
+fn eval(k: &mut Kernel, t: TaskId, v: &Value) -> u64 {
+    let task = &mut k.tasks[t as usize];
+    match *v {
+        Value::Const(x) => x,
+        Value::Index => task.index as u64,
+        Value::Uniform(a, b) => task.rng.between(a, b),
+        Value::Exp(mean) => task.rng.exp(mean),
+    }
+}
+
+/// At most `max` points of a step series, keeping each bucket's highest value and the last.
+fn thin(series: &[[u64; 2]], max: usize) -> Vec<[u64; 2]> {
+    if series.len() <= max {
+        return series.to_vec();
+    }
+    let per = series.len().div_ceil(max - 1);
+    let mut out: Vec<[u64; 2]> = series
+        .chunks(per)
+        .map(|c| *c.iter().max_by_key(|x| (x[1], std::cmp::Reverse(x[0]))).unwrap_or(&c[0]))
+        .collect();
+    if let Some(last) = series.last() {
+        if out.last() != Some(last) {
+            out.push(*last);
+        }
+    }
+    out
+}

@@ -1,0 +1,543 @@
+//! mmu_notifier_register and mmu_notifier_unregister under each of the five strategies.
+//!
+//! One state machine runs both: take mmap_sem (and the global mutex for the merged design),
+//! allocate v13's arrays, execute the strategy's lock plan (`plan`), change the notifier list,
+//! execute the unlock plan, free, release. Which steps apply is the strategy's choice, step by
+//! step as its kernel source does them.
+
+pub mod plan;
+pub mod sort;
+
+use crate::cost::Cost;
+use crate::kernel::locks::Mode;
+use crate::kernel::mm::MmId;
+use crate::kernel::ops::{Micro, Mmput, Op, EINTR, ENOMEM};
+use crate::kernel::task::TaskId;
+use crate::kernel::vmalloc::Area;
+use crate::kernel::Kernel;
+use crate::metrics::Metric;
+use crate::program::{DriverId, Strategy, Target};
+use crate::trace::TraceKind;
+use plan::{Plan, PlanStep};
+
+/// Unlinks driver `d`'s notifier from the mm's list. From ->release at exit, it counts a
+/// release, and a race if a v13-style unregister from another task is in progress.
+pub fn unlink_notifier(k: &mut Kernel, mm: MmId, d: DriverId, from_release: bool) {
+    let m = k.mem.mm_mut(mm);
+    let slot = &mut m.notifiers[d as usize];
+    debug_assert!(slot.registered);
+    slot.registered = false;
+    m.registered &= !(1u64 << d);
+    if from_release {
+        if slot.unregistering {
+            slot.raced = true;
+            k.metrics.inc(Metric::RaceUnregisterRelease);
+        }
+        k.metrics.inc(Metric::ReleaseCalls);
+    }
+}
+
+/// keep_lock_data: frees the arrays a registration kept (at unregister or at exit).
+pub fn free_kept_arrays(k: &mut Kernel, mm: MmId, d: DriverId) {
+    if let Some((a, b)) = k.mem.mm_mut(mm).notifiers[d as usize].kept.take() {
+        k.vfree(a, true);
+        k.vfree(b, true);
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Register,
+    Unregister,
+}
+
+/// `register DRIVER [of TARGET]`: one registration per target mm, in order.
+pub struct Register(Each);
+/// `unregister DRIVER [of TARGET]`.
+pub struct Unregister(Each);
+
+impl Register {
+    pub fn new(driver: DriverId, target: Option<Target>) -> Register {
+        Register(Each::new(Kind::Register, driver, target))
+    }
+
+    pub fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        self.0.next(k, t)
+    }
+}
+
+impl Unregister {
+    pub fn new(driver: DriverId, target: Option<Target>) -> Unregister {
+        Unregister(Each::new(Kind::Unregister, driver, target))
+    }
+
+    pub fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        self.0.next(k, t)
+    }
+}
+
+struct Each {
+    kind: Kind,
+    driver: DriverId,
+    target: Option<Target>,
+    mms: Option<Vec<(MmId, bool)>>,
+    i: usize,
+    one: Option<Update>,
+}
+
+impl Each {
+    fn new(kind: Kind, driver: DriverId, target: Option<Target>) -> Each {
+        Each { kind, driver, target, mms: None, i: 0, one: None }
+    }
+
+    fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        let mms = self.mms.get_or_insert_with(|| {
+            let own = k.tasks[t as usize].mm;
+            match self.target {
+                None => own.map(|m| vec![(m, false)]).unwrap_or_default(),
+                Some(target) => k
+                    .targets(target)
+                    .into_iter()
+                    .filter_map(|u| k.tasks[u as usize].mm)
+                    .map(|m| (m, Some(m) != own))
+                    .collect(),
+            }
+        });
+        loop {
+            if let Some(one) = &mut self.one {
+                match one.next(k, t) {
+                    Micro::Done => self.one = None,
+                    m => return m,
+                }
+            }
+            let Some(&(mm, foreign)) = mms.get(self.i) else { return Micro::Done };
+            self.i += 1;
+            self.one = Some(Update::new(self.kind, self.driver, mm, foreign));
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Pc {
+    Start,
+    Kmalloc,
+    MmapSem,
+    Mutex,
+    Alloc,
+    Prep,
+    LockPlan,
+    Critical,
+    ListLocked,
+    ReleaseCb,
+    UnlockPlan,
+    FreeArrays,
+    DropMutex,
+    DropSem,
+    Rcu,
+    Finish,
+    Unpin,
+    Done,
+}
+
+/// One register or unregister of one driver on one mm.
+struct Update {
+    kind: Kind,
+    driver: DriverId,
+    mm: MmId,
+    foreign: bool,
+    pinned: bool,
+    pc: Pc,
+    start: u64,
+    ret: i32,
+    plan: Plan,
+    step: usize,
+    awaiting: Option<crate::kernel::locks::LockId>,
+    taken: u32,
+    first_lock_at: u64,
+    arrays: Option<(Area, Area)>,
+    /// The list change happened (for merged unregister: the notifier was still linked).
+    changed: bool,
+    /// Skip the whole call (nothing to act on): counted in neither outcome.
+    skip: bool,
+}
+
+impl Update {
+    fn new(kind: Kind, driver: DriverId, mm: MmId, foreign: bool) -> Update {
+        Update {
+            kind,
+            driver,
+            mm,
+            foreign,
+            pinned: false,
+            pc: Pc::Start,
+            start: 0,
+            ret: 0,
+            plan: Plan::default(),
+            step: 0,
+            awaiting: None,
+            taken: 0,
+            first_lock_at: 0,
+            arrays: None,
+            changed: false,
+            skip: false,
+        }
+    }
+
+    fn strategy(k: &Kernel) -> Strategy {
+        k.strategy
+    }
+
+    /// Whether this strategy's unregister goes through the lock-all (v13 and its variants).
+    fn locks_all(&self, s: Strategy) -> bool {
+        match s {
+            Strategy::MmLock | Strategy::Unsorted | Strategy::MmLockSlow => true,
+            Strategy::MmTakeAllLocks => self.kind == Kind::Register,
+            Strategy::Unlocked => false,
+        }
+    }
+
+    fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        let s = Self::strategy(k);
+        let d = self.driver;
+        loop {
+            match self.pc {
+                Pc::Start => {
+                    self.start = k.now();
+                    if !self.begin(k, t, s) {
+                        self.skip = true;
+                        self.pc = Pc::Unpin;
+                        continue;
+                    }
+                    k.record(t, TraceKind::OpBegin(self.op_name()));
+                    self.pc = Pc::Kmalloc;
+                }
+                Pc::Kmalloc => {
+                    self.pc = Pc::MmapSem;
+                    if s == Strategy::MmTakeAllLocks && self.kind == Kind::Register {
+                        return Micro::Cpu(k.cost(Cost::Kmalloc));
+                    }
+                }
+                Pc::MmapSem => {
+                    if !self.locks_all(s) {
+                        self.pc = Pc::Critical;
+                        continue;
+                    }
+                    self.pc = Pc::Mutex;
+                    return Micro::Lock { lock: k.mem.mm(self.mm).mmap_sem, mode: Mode::Write, before: 0 };
+                }
+                Pc::Mutex => {
+                    self.pc = Pc::Alloc;
+                    if s == Strategy::MmTakeAllLocks {
+                        return Micro::Lock { lock: k.all_locks_mutex, mode: Mode::Write, before: 0 };
+                    }
+                }
+                Pc::Alloc => {
+                    self.pc = Pc::Prep;
+                    if matches!(s, Strategy::MmLock | Strategy::Unsorted) {
+                        if let Some(cost) = self.alloc_arrays(k) {
+                            return Micro::Cpu(cost);
+                        }
+                        self.ret = ENOMEM;
+                        self.pc = Pc::DropSem;
+                    }
+                }
+                Pc::Prep => {
+                    self.plan = plan::build(k, s, self.mm);
+                    k.metrics.add(Metric::MmLockScanSteps, self.plan.scan_steps);
+                    self.pc = Pc::LockPlan;
+                    if self.plan.prep_ns > 0 {
+                        return Micro::Cpu(self.plan.prep_ns);
+                    }
+                }
+                Pc::LockPlan => {
+                    if let Some(l) = self.awaiting.take() {
+                        // The lock is ours now.
+                        k.locks.get_mut(l).flag = true;
+                        if self.taken == 0 {
+                            self.first_lock_at = k.now();
+                            k.tasks[t as usize].in_lock_all = true;
+                        }
+                        self.taken += 1;
+                    }
+                    if self.step > 0 && matches!(self.plan.lock[self.step - 1], PlanStep::Check { .. }) {
+                        let task = &k.tasks[t as usize];
+                        if task.signal_seen {
+                            // mm_take_all_locks: `if (signal_pending(current)) goto out_unlock;`
+                            self.ret = EINTR;
+                            self.step = 0;
+                            self.pc = Pc::UnlockPlan;
+                            continue;
+                        }
+                    }
+                    let Some(&st) = self.plan.lock.get(self.step) else {
+                        self.step = 0;
+                        if self.taken > 0 {
+                            k.metrics.sample(Metric::MmLockLocks, self.taken as u64);
+                        }
+                        self.pc = Pc::Critical;
+                        continue;
+                    };
+                    self.step += 1;
+                    match st {
+                        PlanStep::Lock { lock, before } => {
+                            self.awaiting = Some(lock);
+                            return Micro::Lock { lock, mode: Mode::Write, before };
+                        }
+                        PlanStep::Check { before } => return Micro::Check { before },
+                        PlanStep::Cpu(ns) => return Micro::Cpu(ns),
+                        PlanStep::Unlock { .. } => unreachable!("unlock step in a lock plan"),
+                    }
+                }
+                Pc::Critical => {
+                    if s == Strategy::MmTakeAllLocks {
+                        // Both merged register and unregister change the list under its lock.
+                        self.pc = Pc::ListLocked;
+                        return Micro::Lock { lock: k.mem.mm(self.mm).list_lock, mode: Mode::Write, before: 0 };
+                    }
+                    self.change_list(k);
+                    self.pc = Pc::UnlockPlan;
+                    return Micro::Cpu(k.cost(Cost::ListOp));
+                }
+                Pc::ListLocked => {
+                    self.change_list(k);
+                    self.pc = Pc::ReleaseCb;
+                    return Micro::Unlock { lock: k.mem.mm(self.mm).list_lock, before: k.cost(Cost::ListOp) };
+                }
+                Pc::ReleaseCb => {
+                    self.pc = Pc::UnlockPlan;
+                    if self.kind == Kind::Unregister && self.changed {
+                        // 2.6.27 unregister calls ->release itself when it unlinks first.
+                        let ns = crate::kernel::ops::callback(k, t, d, "release");
+                        k.mem.drop_sptes_mm(self.mm, d);
+                        return Micro::Cpu(ns);
+                    }
+                }
+                Pc::UnlockPlan => {
+                    let Some(&st) = self.plan.unlock.get(self.step) else {
+                        if self.taken > 0 {
+                            k.metrics.sample(Metric::MmLockHold, k.now() - self.first_lock_at);
+                            k.tasks[t as usize].in_lock_all = false;
+                        }
+                        self.pc = Pc::FreeArrays;
+                        continue;
+                    };
+                    self.step += 1;
+                    match st {
+                        PlanStep::Unlock { lock, before } => {
+                            let l = k.locks.get_mut(lock);
+                            if l.flag && l.held_by(t) {
+                                l.flag = false;
+                                return Micro::Unlock { lock, before };
+                            }
+                            if before > 0 {
+                                return Micro::Cpu(before);
+                            }
+                        }
+                        PlanStep::Cpu(ns) => return Micro::Cpu(ns),
+                        _ => unreachable!("lock step in an unlock plan"),
+                    }
+                }
+                Pc::FreeArrays => {
+                    self.pc = Pc::DropMutex;
+                    if let Some((a, b)) = self.arrays.take() {
+                        let keep = k.p.options.keep_lock_data && self.kind == Kind::Register && self.ret == 0;
+                        if keep {
+                            k.mem.mm_mut(self.mm).notifiers[d as usize].kept = Some((a, b));
+                        } else {
+                            let cost = k.vfree_cost(a) + k.vfree_cost(b);
+                            k.vfree(a, true);
+                            k.vfree(b, true);
+                            return Micro::Cpu(cost);
+                        }
+                    }
+                }
+                Pc::DropMutex => {
+                    self.pc = Pc::DropSem;
+                    if s == Strategy::MmTakeAllLocks && self.locks_all(s) {
+                        return Micro::Unlock { lock: k.all_locks_mutex, before: 0 };
+                    }
+                }
+                Pc::DropSem => {
+                    self.pc = Pc::Rcu;
+                    if self.locks_all(s) {
+                        return Micro::Unlock { lock: k.mem.mm(self.mm).mmap_sem, before: 0 };
+                    }
+                }
+                Pc::Rcu => {
+                    self.pc = Pc::Finish;
+                    if s == Strategy::MmTakeAllLocks && self.kind == Kind::Unregister {
+                        // synchronize_rcu(), then mmdrop() of register's mm_count pin.
+                        k.mem.mm_mut(self.mm).count -= 1;
+                        return Micro::Sleep(k.cost(Cost::RcuGrace));
+                    }
+                }
+                Pc::Finish => {
+                    self.finish(k, t);
+                    self.pc = Pc::Unpin;
+                }
+                Pc::Unpin => {
+                    self.pc = Pc::Done;
+                    if self.pinned {
+                        return Micro::Call(Op::Mmput(Mmput::new(self.mm)));
+                    }
+                }
+                Pc::Done => return Micro::Done,
+            }
+        }
+    }
+
+    fn op_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Register => "mmu_notifier_register",
+            Kind::Unregister => "mmu_notifier_unregister",
+        }
+    }
+
+    /// Pins the mm where the caller must and decides whether there is anything to do.
+    fn begin(&mut self, k: &mut Kernel, _t: TaskId, s: Strategy) -> bool {
+        let d = self.driver as usize;
+        let m = k.mem.mm(self.mm);
+        match self.kind {
+            Kind::Register => {
+                if self.foreign {
+                    // get_task_mm(): register needs mm_users > 0.
+                    if m.users == 0 || m.exiting {
+                        return false;
+                    }
+                    k.mem.mm_mut(self.mm).users += 1;
+                    self.pinned = true;
+                }
+                !k.mem.mm(self.mm).notifiers[d].registered
+            }
+            Kind::Unregister => {
+                let slot = m.notifiers[d];
+                if s == Strategy::MmTakeAllLocks {
+                    // The mm_count pin taken by register keeps the mm; the list lock and the
+                    // hlist_unhashed test make unregister and ->release run ->release once.
+                    return slot.mm_count_pin;
+                }
+                if self.foreign && k.p.options.unregister_pins_mm {
+                    if m.users == 0 || m.exiting {
+                        return false;
+                    }
+                    k.mem.mm_mut(self.mm).users += 1;
+                    self.pinned = true;
+                    return k.mem.mm(self.mm).notifiers[d].registered;
+                }
+                if self.foreign {
+                    // No mm_users reference: the owner may be exiting or gone.
+                    if m.exiting || m.gone {
+                        if slot.registered || slot.ever_registered {
+                            k.metrics.inc(Metric::RaceUnregisterRelease);
+                        }
+                        return false;
+                    }
+                    if slot.registered {
+                        k.mem.mm_mut(self.mm).notifiers[d].unregistering = true;
+                    }
+                }
+                slot.registered
+            }
+        }
+    }
+
+    /// vmalloc of mm_lock's two arrays of 8-byte lock pointers (none for an empty mm);
+    /// returns the CPU cost, or None for -ENOMEM.
+    fn alloc_arrays(&mut self, k: &mut Kernel) -> Option<u64> {
+        let n = k.mem.mm(self.mm).map_count as u64;
+        if n == 0 {
+            return Some(0);
+        }
+        let bytes = 8 * n;
+        let d = self.driver as usize;
+        if self.kind == Kind::Unregister {
+            if let Some((a, b)) = k.mem.mm_mut(self.mm).notifiers[d].kept.take() {
+                if a.bytes() >= bytes + crate::kernel::vmalloc::PAGE {
+                    self.arrays = Some((a, b));
+                    return Some(0);
+                }
+                k.vfree(a, true);
+                k.vfree(b, true);
+            }
+        }
+        let a = k.vmalloc(bytes, true)?;
+        let Some(b) = k.vmalloc(bytes, true) else {
+            k.vfree(a, true);
+            return None;
+        };
+        self.arrays = Some((a, b));
+        Some(2 * k.vmalloc_cost(bytes))
+    }
+
+    fn change_list(&mut self, k: &mut Kernel) {
+        if self.ret != 0 {
+            return;
+        }
+        let d = self.driver;
+        let merged = k.strategy == Strategy::MmTakeAllLocks;
+        match self.kind {
+            Kind::Register => {
+                let m = k.mem.mm_mut(self.mm);
+                let slot = &mut m.notifiers[d as usize];
+                slot.registered = true;
+                slot.ever_registered = true;
+                slot.active = 0;
+                if merged {
+                    slot.mm_count_pin = true;
+                    m.count += 1;
+                }
+                m.registered |= 1 << d;
+                m.had_notifiers = true;
+                self.changed = true;
+            }
+            Kind::Unregister => {
+                let slot = k.mem.mm(self.mm).notifiers[d as usize];
+                if merged {
+                    k.mem.mm_mut(self.mm).notifiers[d as usize].mm_count_pin = false;
+                }
+                if slot.registered {
+                    unlink_notifier(k, self.mm, d, false);
+                    if !merged {
+                        k.mem.drop_sptes_mm(self.mm, d);
+                    }
+                    self.changed = true;
+                }
+                free_kept_arrays(k, self.mm, d);
+            }
+        }
+    }
+
+    fn finish(&mut self, k: &mut Kernel, t: TaskId) {
+        let latency = k.now() - self.start;
+        let d = self.driver as usize;
+        let slot = &mut k.mem.mm_mut(self.mm).notifiers[d];
+        let raced = std::mem::take(&mut slot.raced);
+        slot.unregistering = false;
+        k.record(t, TraceKind::OpEnd(self.op_name()));
+        match self.kind {
+            Kind::Register => {
+                k.metrics.sample(Metric::RegisterLatency, latency);
+                if self.ret == 0 {
+                    k.metrics.inc(Metric::RegisterOk);
+                } else {
+                    k.metrics.inc(Metric::RegisterFailed);
+                    k.metrics.inc(if self.ret == EINTR { Metric::RegisterEintr } else { Metric::RegisterEnomem });
+                }
+            }
+            Kind::Unregister => {
+                if raced {
+                    // ->release unlinked it under us: the race is already counted.
+                    return;
+                }
+                k.metrics.sample(Metric::UnregisterLatency, latency);
+                if self.ret != 0 {
+                    k.metrics.inc(Metric::UnregisterFailed);
+                } else if self.changed {
+                    k.metrics.inc(Metric::UnregisterOk);
+                }
+            }
+        }
+    }
+}
+#[cfg(test)]
+mod tests;

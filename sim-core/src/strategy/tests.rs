@@ -1,0 +1,190 @@
+//! Each strategy on tiny mms whose answers can be worked out by hand.
+
+use crate::cost::{Cost, COSTS};
+use crate::kernel::locks::LockClass;
+use crate::program::{Action, StepKind, Strategy, Target, Trigger, Value};
+use crate::testing::*;
+use crate::trace::TraceKind;
+
+fn c(cost: Cost) -> u64 {
+    COSTS[cost as usize].default_ns
+}
+
+#[test]
+fn one_merged_register_costs_what_the_formula_says() {
+    let mut b = Build::new(Strategy::MmTakeAllLocks);
+    let kvm = b.driver("kvm", 150, false);
+    b.process("vm", 1, vec![anon(4096, 4), register(kvm), StepKind::Exit]);
+    let r = b.run(1).report;
+    let n = 4;
+    // mmap_sem was last held by this task (mmap): warm. The mutex, the list lock and the fresh
+    // anon_vma locks were never held: cold.
+    let want = c(Cost::Kmalloc)
+        + (c(Cost::SpinLockWarm) + c(Cost::SleepLockExtra))
+        + (c(Cost::SpinLockCold) + c(Cost::SleepLockExtra))
+        + 2 * n * (c(Cost::VmaStep) + c(Cost::SignalCheck))
+        + n * c(Cost::SpinLockCold)
+        + c(Cost::SpinLockCold)
+        + c(Cost::ListOp)
+        + c(Cost::SpinUnlock)
+        + n * (c(Cost::VmaStep) + c(Cost::SpinUnlock))
+        + 2 * c(Cost::SleepUnlock);
+    assert_eq!(hist(&r, "register.latency"), (1, want, want));
+    assert_eq!(scalar(&r, "register.ok"), 1);
+    assert_eq!(hist(&r, "mm_lock.locks"), (1, 4, 4));
+    assert_eq!(scalar(&r, "mm_lock.scan_steps"), 3 * n);
+    assert_eq!(scalar(&r, "release.calls"), 1);
+    // The 4 anon_vma locks and the notifier list lock.
+    assert_eq!(scalar(&r, "lock.max_held"), 5);
+}
+
+/// Two private mappings of one file (one i_mmap lock, two anon_vmas), a shared mapping of a
+/// second file, one anonymous VMA: v13 takes the 3 anon_vma locks in address order, then the
+/// 2 i_mmap locks in address order; the merged design takes the i_mmap locks first, in VMA order.
+#[test]
+fn lock_order_with_shared_files_and_anon_vmas() {
+    for (strategy, anon_first, sorted) in [
+        (Strategy::MmLock, true, true),
+        (Strategy::MmTakeAllLocks, false, false),
+        (Strategy::MmLockSlow, false, true),
+        (Strategy::Unsorted, true, false),
+    ] {
+        let mut b = Build::new(strategy);
+        let f1 = b.file("f1", 8192);
+        let f2 = b.file("f2", 8192);
+        let kvm = b.driver("kvm", 150, false);
+        b.process("p", 1, vec![file_map(f1, 2, false), file_map(f2, 1, true), anon(4096, 1), register(kvm)]);
+        let run = b.run_with(3, Default::default(), true);
+        let tr = run.trace.expect("trace");
+        let r = run.report;
+        assert_eq!(hist(&r, "mm_lock.locks"), (1, 5, 5), "{strategy:?}");
+        // The rmap locks the register took, in order.
+        let mut taken = Vec::new();
+        let mut in_register = false;
+        for (_, _, kind) in &tr.records {
+            match kind {
+                TraceKind::OpBegin("mmu_notifier_register") => in_register = true,
+                TraceKind::OpEnd("mmu_notifier_register") => in_register = false,
+                TraceKind::Acquired(l) if in_register => {
+                    let name = &tr.locks[*l as usize];
+                    if name.starts_with("i_mmap") || name.starts_with("anon_vma") {
+                        taken.push(*l);
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(taken.len(), 5, "{strategy:?}: {taken:?}");
+        let is_anon: Vec<bool> = taken.iter().map(|&l| tr.locks[l as usize].starts_with("anon_vma")).collect();
+        let want: Vec<bool> =
+            if anon_first { vec![true, true, true, false, false] } else { vec![false, false, true, true, true] };
+        assert_eq!(is_anon, want, "{strategy:?}: class order");
+        let _ = (sorted, LockClass::IMmap);
+    }
+}
+
+#[test]
+fn v13_register_fails_with_enomem_when_vmalloc_is_full_and_the_merged_one_does_not() {
+    for (strategy, failed) in [(Strategy::MmLock, 1), (Strategy::Unsorted, 1), (Strategy::MmTakeAllLocks, 0)] {
+        let mut b = Build::new(strategy);
+        b.p.machine.vmalloc_bytes = 8192;
+        let kvm = b.driver("kvm", 150, false);
+        b.process("p", 1, vec![anon(4096, 10), register(kvm)]);
+        // One page is taken first: the two 80-byte arrays (one page and a guard each) cannot fit.
+        b.action(Trigger::At(0), Action::VmallocHog(4096));
+        let r = b.run(1).report;
+        assert_eq!(scalar(&r, "register.failed"), failed, "{strategy:?}");
+        assert_eq!(scalar(&r, "register.enomem"), failed, "{strategy:?}");
+        assert_eq!(scalar(&r, "register.ok"), 1 - failed, "{strategy:?}");
+        assert_eq!(scalar(&r, "release.calls"), 1 - failed, "{strategy:?}");
+    }
+}
+
+#[test]
+fn frequent_signals_make_only_the_merged_register_return_eintr() {
+    for (strategy, eintr) in
+        [(Strategy::MmTakeAllLocks, true), (Strategy::MmLock, false), (Strategy::MmLockSlow, false)]
+    {
+        let mut b = Build::new(strategy);
+        let kvm = b.driver("kvm", 150, false);
+        let p = b.process("p", 1, vec![anon(4096, 20_000), register(kvm), register(kvm), register(kvm)]);
+        b.action(Trigger::Every { period_ns: 50_000, until_ns: None }, Action::Signal(Target::All(p)));
+        let r = b.run(1).report;
+        assert_eq!(scalar(&r, "register.eintr") > 0, eintr, "{strategy:?}");
+        assert_eq!(scalar(&r, "register.ok") + scalar(&r, "register.failed"), if eintr { 3 } else { 1 });
+    }
+}
+
+fn two_mms_mapping_two_files_in_opposite_orders(strategy: Strategy, shared_order: bool) -> crate::report::PointReport {
+    let mut b = Build::new(strategy);
+    let f1 = b.file("f1", 4096);
+    let f2 = b.file("f2", 4096);
+    let kvm = b.driver("kvm", 150, false);
+    let second = if shared_order { [f1, f2] } else { [f2, f1] };
+    b.process("a", 1, vec![file_map(f1, 1, true), file_map(f2, 1, true), register(kvm)]);
+    b.process("b", 1, vec![file_map(second[0], 1, true), file_map(second[1], 1, true), register(kvm)]);
+    b.run(1).report
+}
+
+#[test]
+fn unsorted_locking_deadlocks_two_mms_and_names_both_locks() {
+    let r = two_mms_mapping_two_files_in_opposite_orders(Strategy::Unsorted, false);
+    assert_eq!(scalar(&r, "deadlock.count"), 1);
+    let cycle = &r.deadlocks[0].cycle;
+    assert_eq!(cycle.len(), 2);
+    let mut locks: Vec<&str> = cycle.iter().map(|e| e.waits_for.as_str()).collect();
+    locks.sort();
+    assert_eq!(locks, vec!["i_mmap_lock of \"f1\"", "i_mmap_lock of \"f2\""]);
+    assert_eq!(cycle[0].holds, cycle[1].waits_for);
+    assert_eq!(r.end, crate::report::End::Deadlock);
+    for strategy in [Strategy::MmLock, Strategy::MmLockSlow, Strategy::MmTakeAllLocks] {
+        let r = two_mms_mapping_two_files_in_opposite_orders(strategy, false);
+        assert_eq!(scalar(&r, "deadlock.count"), 0, "{strategy:?}");
+        assert_eq!(scalar(&r, "register.ok"), 2, "{strategy:?}");
+    }
+    // Same order in both mms: no cycle even unsorted.
+    let r = two_mms_mapping_two_files_in_opposite_orders(Strategy::Unsorted, true);
+    assert_eq!(scalar(&r, "deadlock.count"), 0);
+}
+
+/// A register racing a truncate of a file the mm maps: with no lock covering in-flight
+/// invalidations, the driver maps a page inside a window whose start it never saw.
+fn register_during_truncates(strategy: Strategy, seed: u64) -> crate::report::PointReport {
+    let mut b = Build::new(strategy);
+    // Slow teardown makes each truncate window long enough to land in.
+    b.p.machine.costs.set(crate::cost::Cost::PteZap, 500);
+    let f = b.file("shm", 64 << 20);
+    let kvm = b.driver("kvm", 150, false);
+    let body = vec![
+        file_map(f, 1, true),
+        StepKind::Repeat {
+            count: Value::Const(40),
+            body: 1, // set below
+        },
+    ];
+    let cycle = b.block(vec![
+        StepKind::Touch(Value::Const(400)),
+        register(kvm),
+        StepKind::Touch(Value::Const(20)),
+        unregister(kvm),
+    ]);
+    let mut body = body;
+    body[1] = StepKind::Repeat { count: Value::Const(40), body: cycle };
+    b.process("p", 1, body);
+    b.action(Trigger::Every { period_ns: 30_000, until_ns: None }, Action::Truncate(f));
+    b.run(seed).report
+}
+
+#[test]
+fn unlocked_register_misses_invalidations_and_real_strategies_never_do() {
+    let missed: u64 =
+        (0..5).map(|s| scalar(&register_during_truncates(Strategy::Unlocked, s), "invalidate.missed")).sum();
+    assert!(missed > 0, "unlocked never missed an invalidation");
+    for strategy in [Strategy::MmLock, Strategy::MmLockSlow, Strategy::MmTakeAllLocks] {
+        for seed in 0..100 {
+            let r = register_during_truncates(strategy, seed);
+            assert_eq!(scalar(&r, "invalidate.missed"), 0, "{strategy:?} seed {seed}");
+            assert_eq!(scalar(&r, "register.ok"), 40);
+        }
+    }
+}
