@@ -1,6 +1,7 @@
 //! The command line, as clap sees it. `sim help COMMAND` and `--help` print these texts.
 
 use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -10,9 +11,11 @@ use clap::{Args, Parser, Subcommand};
     long_about = "sim runs workloads written in the .wl language against a discrete-event model of an mm, its \
 VMAs, rmap locks and mmu notifiers, and measures what each locking strategy of the 2008 mmu-notifier \
 debate costs: register latency, lock hold times, vmalloc use, OOM-kill latency, missed invalidations, \
-deadlocks.\n\nStart with:\n  sim run workloads/gru.wl          one workload, summary on stdout\n  \
-sim costs                          the cost-model parameters\n  sim bench hold                     \
-engine speed",
+deadlocks.\n\nStart with:\n  sim run workloads/gru.wl              one workload, summary on stdout\n  \
+sim run workloads/scaling.wl --plots out   a sweep, with its charts\n  \
+sim check                              the 2008 debate's claims, judged by the model\n  \
+sim costs                              the cost-model parameters\n  \
+sim bench hold                         engine speed",
     after_help = "Exit status: 0 all went well, 1 an `expect` failed, 2 bad input or command line."
 )]
 pub struct Cli {
@@ -22,19 +25,123 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Run every point of a workload; print a summary; write JSON, CSV, a trace or charts
+    #[command(long_about = "Run every point of a workload: the cross product of its `sweep`s, times --seeds \
+replications, in parallel. Prints a summary table, evaluates the workload's `expect` lines, and writes \
+what was asked. The same file, parameters and seed give byte-identical JSON whatever -j is.\n\n\
+Examples:\n  sim run workloads/gru.wl\n  sim run workloads/scaling.wl -j 2 --json out/scaling.json --plots out/\n  \
+sim run workloads/gru.wl -p vmas=512 --seed 3 --trace out/gru.trace.json\n  \
+sim run workloads/oom.wl --json - | jq '.points[].metrics[\"oom.kill_latency\"].max'")]
+    Run(RunArgs),
+    /// Judge the debate's claims: run workloads for their `expect` lines, one row per check
+    #[command(long_about = "Run workloads for their `expect` lines and print one row per check: the claim, \
+PASS or FAIL, the measured figure, and the source line. With no argument: every .wl in workloads/claims/. \
+Exit status 1 if any check fails.")]
+    Check(CheckArgs),
+    /// Draw the charts of a saved run (`sim run --json`)
+    Plot(PlotArgs),
+    /// Merge the JSON reports of a sharded run (`sim run --shard K/N`) into the unsharded report
+    Merge(MergeArgs),
     /// Print the cost-model parameters with their defaults, units and meanings
     #[command(long_about = "Print every cost-model parameter: its name (for `machine { cost NAME DURATION }`), \
 its default, its unit and what it stands for.")]
     Costs,
-    /// Benchmark the event engine
+    /// Benchmark the engine and the model
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Args, Clone)]
+pub struct RunArgs {
+    /// The workload file (.wl)
+    pub file: PathBuf,
+    /// Base seed (overrides the workload's `seed`)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications per point: seeds SEED, SEED+1, ..., SEED+K-1
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub seeds: u32,
+    /// Override a `param` (or fix a `sweep`) of the workload; repeatable
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Points run in parallel (default: the number of cores)
+    #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
+    /// Write the JSON report here (`-` for standard output; the summary then goes to standard error)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write one CSV row per point and metric field (for pandas or R)
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Write a Chrome trace (open in Perfetto) of one point: the first, or the one --trace-point names
+    #[arg(long, value_name = "PATH")]
+    pub trace: Option<PathBuf>,
+    /// Which point (1-based, in report order) --trace records
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub trace_point: usize,
+    /// Draw the charts that fit this run into DIR (PNG and SVG)
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
+    /// Stop a point after this many events (exit 2 names the workload line that ran away)
+    #[arg(long, value_name = "N", default_value_t = 200_000_000)]
+    pub max_events: u64,
+    /// Stop every point at this simulated time (e.g. 500ms, 2s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub until: Option<u64>,
+    /// Run this shard only: every N-th point starting at the K-th (K in 1..=N); merge with `sim merge`
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Skip the points already in the --json file of an interrupted run
+    #[arg(long, requires = "json")]
+    pub resume: bool,
+    /// Run the first point twice and name the first event where the runs part
+    #[arg(long)]
+    pub check_determinism: bool,
+    /// No progress bar and no summary (errors still go to standard error)
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Workload files or folders of them (default: workloads/claims)
+    pub paths: Vec<PathBuf>,
+    /// Write the results as JSON here (`-` for standard output)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Points run in parallel (default: the number of cores)
+    #[arg(short = 'j', long = "jobs", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub jobs: Option<u32>,
+    /// Stop a point after this many events
+    #[arg(long, value_name = "N", default_value_t = 200_000_000)]
+    pub max_events: u64,
+    /// No progress bar
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct PlotArgs {
+    /// A JSON report written by `sim run --json`
+    pub report: PathBuf,
+    /// Folder for the charts
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
 }
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// The classic hold model: N events pending, each processed event schedules one more at now + exp(1 ms)
     Hold(HoldArgs),
+    /// One mm_lock_slow register at N VMAs (the O(N²) scan charged in O(N log N) host work)
+    Slow(SlowArgs),
 }
 
 #[derive(Args)]
@@ -48,4 +155,74 @@ pub struct HoldArgs {
     /// Seed of the exponential draws
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+#[derive(Args)]
+pub struct SlowArgs {
+    /// VMAs in the mm (each with its own anon_vma)
+    #[arg(long, default_value_t = 65_530, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub vmas: u64,
+}
+
+/// `250ns`, `1.5us`, `20ms`, `2s` to nanoseconds.
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_alphabetic()).ok_or("a duration needs a unit: ns, us, ms or s")?;
+    let (num, unit) = s.split_at(split);
+    let scale: u64 = match unit {
+        "ns" => 1,
+        "us" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        _ => return Err(format!("unknown unit '{unit}': use ns, us, ms or s")),
+    };
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    let int: u64 = int.parse().map_err(|_| format!("'{num}' is not a number"))?;
+    let mut ns = int.checked_mul(scale).ok_or("duration too large")?;
+    let mut unit_scale = scale;
+    for c in frac.chars() {
+        let d = c.to_digit(10).ok_or(format!("'{num}' is not a number"))? as u64;
+        if unit_scale < 10 {
+            if d != 0 {
+                return Err("durations are whole nanoseconds".to_string());
+            }
+            continue;
+        }
+        unit_scale /= 10;
+        ns = ns.checked_add(d * unit_scale).ok_or("duration too large")?;
+    }
+    Ok(ns)
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s.split_once('/').ok_or("a shard is K/N, e.g. 2/8")?;
+    let k: u32 = k.trim().parse().map_err(|_| "K in K/N must be a number")?;
+    let n: u32 = n.trim().parse().map_err(|_| "N in K/N must be a number")?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: K must be between 1 and N"));
+    }
+    Ok((k, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1.5us"), Ok(1500));
+        assert_eq!(parse_duration("2s"), Ok(2_000_000_000));
+        assert_eq!(parse_duration("250ns"), Ok(250));
+        assert!(parse_duration("0.5ns").is_err());
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5xs").is_err());
+        assert!(parse_duration("99999999999999999999s").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("2/8"), Ok((2, 8)));
+        assert!(parse_shard("0/8").is_err());
+        assert!(parse_shard("9/8").is_err());
+    }
 }

@@ -264,7 +264,7 @@ impl std::fmt::Display for ParamValue {
 }
 
 /// An `expect` line.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     pub line: u32,
     /// The line as written, for reports.
@@ -274,7 +274,7 @@ pub struct Check {
     pub when: Vec<Cond>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CheckKind {
     /// `expect LHS OP RHS`; a metric with `[param=value]` makes it a comparison across points.
     Compare { lhs: Expr, op: CmpOp, rhs: Expr },
@@ -292,7 +292,7 @@ impl CheckKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CmpOp {
     Eq,
     Ne,
@@ -326,7 +326,7 @@ impl CmpOp {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinOp {
     Add,
     Sub,
@@ -334,7 +334,7 @@ pub enum BinOp {
     Div,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Expr {
     Num(f64),
     Metric(MetricRef),
@@ -353,14 +353,14 @@ impl Expr {
 
 /// A metric of the catalogue, a histogram field if it is a histogram, and for cross-point
 /// comparisons the parameters that pick the other point (`[strategy=mm_lock]`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricRef {
     pub name: String,
     pub field: Option<HistField>,
     pub at: Vec<(String, ParamValue)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HistField {
     Count,
     Min,
@@ -400,7 +400,7 @@ impl HistField {
 }
 
 /// `NAME == VALUE` or `NAME != VALUE` in a `when`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cond {
     pub param: String,
     pub equal: bool,

@@ -67,6 +67,21 @@ pub struct Report {
     pub source: String,
     pub points: Vec<PointReport>,
     pub checks: Vec<CheckResult>,
+    /// Present only in a shard's or an interrupted run's report: what `sim merge` and
+    /// `--resume` need to finish it. A complete report has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<Incomplete>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Incomplete {
+    /// Points of the whole run.
+    pub points_total: u64,
+    /// `K/N` for a shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// The checks across points, decided once every point is in.
+    pub cross_checks: Vec<crate::program::Check>,
 }
 
 /// Why a point's run stopped.
@@ -85,6 +100,8 @@ pub enum End {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointReport {
+    /// Position in the run: the sweeps' cross product, seeds innermost.
+    pub index: u64,
     pub params: OrderedMap<ParamValue>,
     pub seed: u64,
     pub sim_time_ns: u64,

@@ -13,26 +13,60 @@ use crate::trace::{TraceData, TraceKind};
 
 const EV_HORIZON: u8 = 3;
 
-/// A finished point: its report (per-point checks not yet evaluated) and its trace if asked.
+/// What to record while a point runs, besides its report. Recording never changes the run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Observe {
+    /// Lock, operation and callback events, for a Chrome trace.
+    pub trace: bool,
+    /// Every event the engine processes, for `--check-determinism`.
+    pub events: bool,
+}
+
+/// A finished point: its report (per-point checks not yet evaluated) and what was observed.
 pub struct PointRun {
     pub report: PointReport,
     pub trace: Option<TraceData>,
+    /// `(time, kind, entity)` of every event, if asked (capped at `MAX_EVENT_LOG`).
+    pub events: Option<Vec<(u64, u8, u32)>>,
 }
 
-/// Runs one point of a program with a seed.
+pub const MAX_EVENT_LOG: usize = 50_000_000;
+
+/// Why a point produced no report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// A host limit was passed (event budget, live VMAs, tasks).
+    Limit(LimitError),
+    /// The progress callback asked to stop.
+    Interrupted,
+}
+
+/// How often the progress callback hears from a run, in events.
+pub const PROGRESS_EVERY: u64 = 1 << 20;
+
+/// Runs one point of a program with a seed. `progress(events, sim_time_ns)` is called every
+/// [`PROGRESS_EVERY`] events; returning false stops the run. It only observes: the run's
+/// results do not depend on it.
 pub fn run(
     p: &Program,
     params: OrderedMap<crate::program::ParamValue>,
     seed: u64,
     limits: Limits,
-    trace: bool,
-) -> Result<PointRun, LimitError> {
-    let mut sim = Sim { k: Kernel::new(p, seed, limits, trace), ops: Vec::new(), actors: Vec::new() };
+    observe: Observe,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<PointRun, RunError> {
+    let mut sim = Sim {
+        k: Kernel::new(p, seed, limits, observe.trace),
+        ops: Vec::new(),
+        actors: Vec::new(),
+        events: observe.events.then(Vec::new),
+    };
     sim.start();
-    let end = sim.drive();
+    let end = sim.drive(progress);
     if let Some(e) = sim.k.limit_error.take() {
-        return Err(e);
+        return Err(RunError::Limit(e));
     }
+    let Some(end) = end else { return Err(RunError::Interrupted) };
     Ok(sim.finish(params, end))
 }
 
@@ -42,6 +76,7 @@ struct Sim<'p> {
     ops: Vec<Vec<Op>>,
     /// The kernel thread of each action, if it needs one.
     actors: Vec<Option<TaskId>>,
+    events: Option<Vec<(u64, u8, u32)>>,
 }
 
 impl<'p> Sim<'p> {
@@ -74,18 +109,29 @@ impl<'p> Sim<'p> {
         }
     }
 
-    fn drive(&mut self) -> End {
+    fn drive(&mut self, progress: &mut dyn FnMut(u64, u64) -> bool) -> Option<End> {
         loop {
             if self.k.live_processes == 0 {
-                return if self.k.deadlocks.is_empty() { End::Completed } else { End::Deadlock };
+                return Some(if self.k.deadlocks.is_empty() { End::Completed } else { End::Deadlock });
             }
             if self.k.limit_error.is_some() {
-                return End::EventBudget;
+                return Some(End::EventBudget);
             }
-            let Some((_, ev)) = self.k.sched.pop() else {
+            if self.k.sched.processed() % PROGRESS_EVERY == 0
+                && self.k.sched.processed() > 0
+                && !progress(self.k.sched.processed(), self.k.sched.now())
+            {
+                return None;
+            }
+            let Some((at, ev)) = self.k.sched.pop() else {
                 // Nothing pending and processes left: they are all waiting on each other.
-                return End::Deadlock;
+                return Some(End::Deadlock);
             };
+            if let Some(log) = &mut self.events {
+                if log.len() < MAX_EVENT_LOG {
+                    log.push((at, ev.kind, ev.entity));
+                }
+            }
             if self.k.sched.processed() > self.k.limits.max_events {
                 let t = if ev.kind == EV_WAKE { ev.entity } else { 0 };
                 let max = self.k.limits.max_events;
@@ -98,12 +144,12 @@ impl<'p> Sim<'p> {
                         "the run passed its budget of {max} events{who}; raise --max-events or bound the loop"
                     ),
                 });
-                return End::EventBudget;
+                return Some(End::EventBudget);
             }
             match ev.kind {
                 EV_WAKE => self.wake(ev.entity, ev.tag),
                 EV_ACTION => self.action(ev.entity),
-                _ => return End::Horizon,
+                _ => return Some(End::Horizon),
             }
         }
     }
@@ -472,7 +518,8 @@ impl<'p> Sim<'p> {
         }
     }
 
-    fn finish(self, params: OrderedMap<crate::program::ParamValue>, end: End) -> PointRun {
+    fn finish(mut self, params: OrderedMap<crate::program::ParamValue>, end: End) -> PointRun {
+        let events = self.events.take();
         let k = self.k;
         let trace = k.trace.as_ref().map(|tr| TraceData {
             tasks: k.tasks.iter().map(|t| t.name.clone()).collect(),
@@ -482,6 +529,7 @@ impl<'p> Sim<'p> {
             dropped: tr.dropped,
         });
         let report = PointReport {
+            index: 0,
             params,
             seed: k.seed,
             sim_time_ns: k.sched.now(),
@@ -493,7 +541,7 @@ impl<'p> Sim<'p> {
             deadlocks: k.deadlocks,
             checks: Vec::new(),
         };
-        PointRun { report, trace }
+        PointRun { report, trace, events }
     }
 }
 

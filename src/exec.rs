@@ -1,0 +1,203 @@
+//! Loading a workload and running its points: in parallel, in a fixed order, with a progress
+//! bar, stoppable with Ctrl-C without losing finished points.
+
+use crate::UserError;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use sim_core::checks;
+use sim_core::kernel::Limits;
+use sim_core::program::ParamValue;
+use sim_core::report::{OrderedMap, PointReport};
+use sim_core::sim::{self, RunError};
+use sim_core::trace::TraceData;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// Set by the first Ctrl-C: no new point starts and running ones stop.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler: the first press stops the run cleanly, the second at once.
+pub fn handle_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: finishing up (Ctrl-C again to quit at once)");
+    });
+}
+
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// Reads and checks a workload; `-p NAME=VALUE` pairs are checked with it.
+pub fn load(path: &Path, params: &[String]) -> Result<dsl::Workload, UserError> {
+    let bytes = std::fs::read(path).map_err(|e| UserError(format!("error: cannot read {}: {e}", path.display())))?;
+    let mut overrides = Vec::new();
+    for p in params {
+        let Some((name, value)) = p.split_once('=') else {
+            return Err(UserError(format!("error: -p {p}: expected NAME=VALUE, e.g. -p vmas=4096")));
+        };
+        overrides.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    dsl::load(&path.display().to_string(), &bytes, &overrides).map_err(|d| UserError(d.to_string()))
+}
+
+/// One run of the plan: a point's parameters and a seed.
+#[derive(Clone)]
+pub struct RunSpec {
+    pub index: u64,
+    pub params: OrderedMap<ParamValue>,
+    pub seed: u64,
+}
+
+/// Every run of a workload: the sweeps' cross product, seeds innermost.
+pub fn plan(w: &dsl::Workload, seed: Option<u64>, seeds: u32) -> Vec<RunSpec> {
+    let base = seed.unwrap_or(w.seed());
+    let mut out = Vec::new();
+    for params in w.points() {
+        for r in 0..seeds as u64 {
+            out.push(RunSpec { index: out.len() as u64, params: params.clone(), seed: base.wrapping_add(r) });
+        }
+    }
+    out
+}
+
+pub struct ExecOptions {
+    pub jobs: usize,
+    pub limits: Limits,
+    pub quiet: bool,
+    /// The index of the run to trace, if any.
+    pub trace: Option<u64>,
+}
+
+pub struct Executed {
+    /// In plan order; `None` for runs not done (other shard, or interrupted).
+    pub points: Vec<Option<PointReport>>,
+    pub trace: Option<TraceData>,
+    pub interrupted: bool,
+}
+
+/// Runs `todo` (a subset of `specs`, by index) and returns every run's report in plan order,
+/// keeping the ones already in `done`.
+pub fn execute(
+    w: &dsl::Workload,
+    specs: &[RunSpec],
+    todo: &[u64],
+    mut done: Vec<Option<PointReport>>,
+    opts: &ExecOptions,
+) -> Result<Executed, UserError> {
+    done.resize(specs.len(), None);
+    let bar = progress_bar(todo.len() as u64, opts.quiet);
+    let trace = Mutex::new(None);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .map_err(|e| UserError(format!("error: cannot start worker threads: {e}")))?;
+    let results: Vec<Result<Option<PointReport>, UserError>> = pool.install(|| {
+        todo.par_iter()
+            .map(|&i| {
+                if interrupted() {
+                    return Ok(None);
+                }
+                let spec = &specs[i as usize];
+                let traced = opts.trace == Some(i);
+                let r = run_one(w, spec, opts.limits, traced, &bar, todo.len() == 1)?;
+                bar.inc(1);
+                Ok(r.map(|(report, tr)| {
+                    if let Some(tr) = tr {
+                        if let Ok(mut slot) = trace.lock() {
+                            *slot = Some(tr);
+                        }
+                    }
+                    report
+                }))
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    for (&i, r) in todo.iter().zip(results) {
+        if let Some(report) = r? {
+            done[i as usize] = Some(report);
+        }
+    }
+    let trace = trace.into_inner().unwrap_or_default();
+    Ok(Executed { points: done, trace, interrupted: interrupted() })
+}
+
+fn run_one(
+    w: &dsl::Workload,
+    spec: &RunSpec,
+    limits: Limits,
+    traced: bool,
+    bar: &ProgressBar,
+    single: bool,
+) -> Result<Option<(PointReport, Option<TraceData>)>, UserError> {
+    let program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
+    let mut progress = |events: u64, now: u64| {
+        if single {
+            bar.set_message(format!("{} events, {} simulated", group(events), crate::summary::ns(now as f64)));
+        }
+        !interrupted()
+    };
+    let observe = sim::Observe { trace: traced, events: false };
+    match sim::run(&program, spec.params.clone(), spec.seed, limits, observe, &mut progress) {
+        Ok(run) => {
+            let mut report = run.report;
+            report.index = spec.index;
+            report.checks = checks::point_checks(&program.checks, &report);
+            Ok(Some((report, run.trace)))
+        }
+        Err(RunError::Interrupted) => Ok(None),
+        Err(RunError::Limit(e)) => Err(UserError(format!(
+            "{}:{}:1: error: {} (point {}, seed {})",
+            w.source(),
+            e.line,
+            e.message,
+            describe(&spec.params),
+            spec.seed
+        ))),
+    }
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let style = if total <= 1 {
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+    } else {
+        ProgressStyle::with_template("{bar:30} {pos}/{len} points, {elapsed} elapsed, {eta} left {msg}")
+    };
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// `strategy=mm_lock vmas=4096`.
+pub fn describe(params: &OrderedMap<ParamValue>) -> String {
+    params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+/// 1234567 as `1,234,567`.
+pub fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The number of worker threads: `-j`, or the machine's cores.
+pub fn jobs(j: Option<u32>) -> usize {
+    j.map(|j| j as usize).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

@@ -1,0 +1,84 @@
+//! Files the binary writes and reads: JSON reports (atomically), CSV.
+
+use crate::UserError;
+use sim_core::report::{MetricValue, Report};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The report as JSON text: pretty, fixed field order, a final newline.
+pub fn json(report: &Report) -> Result<String, UserError> {
+    let mut s = serde_json::to_string_pretty(report).map_err(|e| UserError(format!("error: JSON: {e}")))?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)?;
+        out.flush()?;
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| UserError(format!("error: cannot create {}: {e}", dir.display())))?;
+    }
+    let mut tmp = PathBuf::from(path);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    tmp.set_file_name(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| UserError(format!("error: cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(|e| UserError(format!("error: cannot write {}: {e}", path.display())))?;
+    Ok(())
+}
+
+pub fn read_report(path: &Path) -> Result<Report, UserError> {
+    let text = std::fs::read_to_string(path).map_err(|e| UserError(format!("error: cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| UserError(format!("error: {}: not a sim report: {e}", path.display())))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// One row per point and metric field: `index,seed,<params...>,metric,field,value`.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::new();
+    let params: Vec<&str> =
+        report.points.first().map(|p| p.params.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
+    let mut header = vec!["index", "seed"];
+    header.extend(params.iter().copied());
+    header.extend(["metric", "field", "value"]);
+    out.push_str(&header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+    out.push('\n');
+    for p in &report.points {
+        let mut prefix = vec![p.index.to_string(), p.seed.to_string()];
+        for name in &params {
+            prefix.push(p.params.get(name).map(|v| csv_field(&v.to_string())).unwrap_or_default());
+        }
+        let prefix = prefix.join(",");
+        for (name, value) in p.metrics.iter() {
+            match value {
+                MetricValue::Scalar(v) => out.push_str(&format!("{prefix},{name},,{v}\n")),
+                MetricValue::Histogram(h) => {
+                    for (field, v) in [
+                        ("count", h.count as f64),
+                        ("min", h.min as f64),
+                        ("mean", h.mean),
+                        ("p50", h.p50 as f64),
+                        ("p90", h.p90 as f64),
+                        ("p99", h.p99 as f64),
+                        ("max", h.max as f64),
+                    ] {
+                        out.push_str(&format!("{prefix},{name},{field},{v}\n"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
