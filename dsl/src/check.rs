@@ -219,7 +219,6 @@ pub struct TargetIr {
     /// `None` when the name did not resolve (already reported).
     pub id: Option<TargetId>,
     pub index: Option<V>,
-    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -905,6 +904,10 @@ impl Checker<'_> {
                 }
             };
             let Some(p) = self.params.get_mut(i) else { continue };
+            // A number and a size are both integers; where the value is used decides.
+            if p.kind == Kind::Int && typed.kind() == Kind::Size {
+                p.kind = Kind::Size;
+            }
             let ok = typed.kind() == p.kind || (p.kind == Kind::Size && typed.kind() == Kind::Int);
             if !ok {
                 let msg = format!("'{k}' is {}, found {} '{v}'", p.kind.describe(), typed.kind().describe());
@@ -1200,7 +1203,7 @@ impl Checker<'_> {
                 self.value(i, Unit::Int, Ctx::CONST)
             }
         });
-        TargetIr { id, index, span: t.span }
+        TargetIr { id, index }
     }
 
     fn block(&mut self, body: &[ast::Step]) -> Vec<StepIr> {
@@ -1498,7 +1501,7 @@ pub fn show_typed(t: &Typed) -> String {
 /// Bytes in the largest unit that divides them (`4K`, `2G`, `1000`).
 pub fn show_size(v: u64) -> String {
     for (u, m) in SIZE_UNITS.iter().rev() {
-        if *m > 1 && v >= *m && v % m == 0 {
+        if *m > 1 && v >= *m && v.is_multiple_of(*m) {
             return format!("{}{u}", v / m);
         }
     }
@@ -1508,7 +1511,7 @@ pub fn show_size(v: u64) -> String {
 /// Nanoseconds in the largest unit that divides them (`20us`, `1500ns`).
 pub fn show_duration(v: u64) -> String {
     for (u, m) in DUR_UNITS.iter().rev() {
-        if v >= *m && v % m == 0 {
+        if v >= *m && v.is_multiple_of(*m) {
             return format!("{}{u}", v / m);
         }
     }

@@ -63,10 +63,6 @@ impl Source {
         u32::try_from(self.line_index(offset) + 1).unwrap_or(u32::MAX)
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// A diagnostic at `span`.
     pub fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
         let mut start = span.start.min(self.text.len());
@@ -81,7 +77,7 @@ impl Source {
         let line_end = line_start + line.len();
         let end = span.end.clamp(start, line_end.max(start));
         let width = self.text.get(start..end).map_or(1, |s| s.chars().count()).max(1);
-        Diagnostic {
+        Diagnostic(Box::new(Inner {
             file: self.name.clone(),
             line: li + 1,
             col,
@@ -90,13 +86,19 @@ impl Source {
             message: message.into(),
             help: None,
             order: (self.rank, start),
-        }
+        }))
     }
 }
 
+/// Widest source line shown whole.
+const WINDOW: usize = 100;
+
 /// One error, with where it is and what would fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Diagnostic {
+pub struct Diagnostic(Box<Inner>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     file: String,
     line: usize,
     col: usize,
@@ -112,56 +114,76 @@ impl Diagnostic {
     /// A diagnostic for a line that is not valid text (non-UTF-8 input): the caller gives the
     /// position and the line as it can be shown.
     pub(crate) fn at(file: &str, line: usize, col: usize, source_line: String, message: String) -> Diagnostic {
-        Diagnostic { file: file.to_string(), line, col, width: 1, source_line, message, help: None, order: (0, 0) }
+        Diagnostic(Box::new(Inner {
+            file: file.to_string(),
+            line,
+            col,
+            width: 1,
+            source_line,
+            message,
+            help: None,
+            order: (0, 0),
+        }))
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
     }
 
     pub(crate) fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
-        self.help = help;
+        self.0.help = help;
         self
     }
 
     pub fn file(&self) -> &str {
-        &self.file
+        &self.0.file
     }
 
     /// 1-based line.
     pub fn line(&self) -> usize {
-        self.line
+        self.0.line
     }
 
     /// 1-based column, in characters.
     pub fn col(&self) -> usize {
-        self.col
+        self.0.col
     }
 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     pub fn help(&self) -> Option<&str> {
-        self.help.as_deref()
+        self.0.help.as_deref()
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}:{}:{}: error: {}", self.file, self.line, self.col, self.message)?;
-        let num = self.line.to_string();
+        writeln!(f, "{}:{}:{}: error: {}", self.0.file, self.0.line, self.0.col, self.0.message)?;
+        let num = self.0.line.to_string();
         let pad = " ".repeat(num.len());
         writeln!(f, "{pad} |")?;
-        let shown: String =
-            self.source_line.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
-        writeln!(f, "{num} | {}", shown.trim_end())?;
+        let chars: Vec<char> =
+            self.0.source_line.chars().map(|c| if c.is_control() && c != '\t' { ' ' } else { c }).collect();
+        // A long line is shown as a window around the column.
+        let col = self.0.col.saturating_sub(1);
+        let (from, to) = if chars.len() > WINDOW {
+            let from = col.saturating_sub(WINDOW / 2);
+            (from, (from + WINDOW).min(chars.len()))
+        } else {
+            (0, chars.len())
+        };
+        let head = if from > 0 { "..." } else { "" };
+        let tail = if to < chars.len() { "..." } else { "" };
+        let shown: String = chars.get(from..to).unwrap_or(&[]).iter().collect();
+        writeln!(f, "{num} | {head}{}{tail}", shown.trim_end())?;
         // Keep tabs under tabs so the carets line up in a terminal.
-        let lead: String =
-            shown.chars().take(self.col.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-        write!(f, "{pad} | {lead}{}", "^".repeat(self.width))?;
-        if let Some(help) = &self.help {
+        let under = chars.get(from..col.max(from)).unwrap_or(&[]).iter().map(|&c| if c == '\t' { '\t' } else { ' ' });
+        let lead: String = head.chars().map(|_| ' ').chain(under).collect();
+        write!(f, "{pad} | {lead}{}", "^".repeat(self.0.width))?;
+        if let Some(help) = &self.0.help {
             write!(f, "\n{pad} = help: {help}")?;
         }
         Ok(())
@@ -196,7 +218,7 @@ impl Diagnostics {
     /// Sorts by position (stable, so two errors at one place keep the order they were found
     /// in) and drops exact repeats.
     pub(crate) fn finish(mut self) -> Diagnostics {
-        self.0.sort_by_key(|d| d.order);
+        self.0.sort_by_key(|d| d.0.order);
         let mut out: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
         for d in self.0 {
             if !out.contains(&d) {
@@ -235,20 +257,30 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// Edit distance (Levenshtein, over characters).
+/// Edit distance over characters, a swap of two neighbours counting as one edit (optimal
+/// string alignment).
 pub fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j - 1] + cost).min(d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
 }
 
 /// The known name nearest to `word`, if it is near enough to be a likely typo.

@@ -73,7 +73,10 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
     };
     let src = Source::new(path, text.to_string(), 0);
     let stmts = parse::parse_file(&src).map_err(Diagnostics::finish)?;
-    let (ir, mut diags) = check::check(&src, &stmts, overrides);
+    let (mut ir, mut diags) = check::check(&src, &stmts, overrides);
+    if ir.name.is_none() {
+        ir.name = Some(stem(path));
+    }
     let points = match lower::points(&ir, &src) {
         Ok(p) => p,
         Err(d) => {
@@ -91,7 +94,7 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
     }
     let cross_checks = ir.checks.iter().filter(|c| c.kind.is_cross_point()).cloned().collect();
     Ok(Workload {
-        name: ir.name.clone().unwrap_or_else(|| stem(path)),
+        name: ir.name.clone().unwrap_or_default(),
         source: path.to_string(),
         seed: ir.seed.unwrap_or(1),
         src,

@@ -241,12 +241,22 @@ fn keyword(rule: Rule) -> Option<&'static str> {
     })
 }
 
-/// What a rule means to someone reading an error.
-fn phrase(rule: Rule) -> String {
+/// What a rule means to someone reading an error (one or more alternatives).
+fn phrase(rule: Rule) -> Vec<String> {
     if let Some(k) = keyword(rule) {
-        return format!("'{k}'");
+        return vec![format!("'{k}'")];
     }
-    match rule {
+    let many: &[&str] = match rule {
+        Rule::add_op => &["'+'", "'-'"],
+        Rule::mul_op => &["'*'", "'/'"],
+        Rule::eq_op => &["'=='", "'!='"],
+        Rule::sharing => &["'shared'", "'private'"],
+        _ => &[],
+    };
+    if !many.is_empty() {
+        return many.iter().map(|s| s.to_string()).collect();
+    }
+    let one = match rule {
         Rule::EOI => "end of statement",
         Rule::nl => "end of line",
         Rule::semi => "';'",
@@ -261,10 +271,7 @@ fn phrase(rule: Rule) -> String {
         Rule::dotdot => "'..'",
         Rule::assign => "'='",
         Rule::plus => "'+'",
-        Rule::add_op => "'+' or '-'",
-        Rule::mul_op => "'*' or '/'",
         Rule::cmp_op => "a comparison (==, !=, <, <=, >, >=)",
-        Rule::eq_op => "'==' or '!='",
         Rule::ident => "a name",
         Rule::number => "a number",
         Rule::variable => "a variable such as $vmas",
@@ -281,13 +288,12 @@ fn phrase(rule: Rule) -> String {
         Rule::items => "a list such as [1, 2, 4]",
         Rule::target => "a target such as rank or rank[0]",
         Rule::anchor => "a time such as 20ms or rank.register + 10us",
-        Rule::expr => "a metric or a number",
-        Rule::sharing => "'shared' or 'private'",
+        Rule::expr | Rule::term => "a metric or a number",
         Rule::setting => "a setting",
         Rule::block => "'{'",
-        _ => return format!("{rule:?}").replace('_', " "),
-    }
-    .to_string()
+        _ => return vec![format!("{rule:?}").replace('_', " ")],
+    };
+    vec![one.to_string()]
 }
 
 fn join_or(items: &[String]) -> String {
@@ -298,11 +304,17 @@ fn join_or(items: &[String]) -> String {
     }
 }
 
-/// The token at `pos` as an error shows it ("'proces'", "end of line"), and its length.
-fn found_at(text: &str, rel: usize) -> (String, usize) {
+/// The token at `rel` in `text` as an error shows it ("'proces'", "end of line"), and its
+/// length; `after` is what follows `text` in the file.
+fn found_at(text: &str, rel: usize, after: Option<char>) -> (String, usize) {
     let rest = text.get(rel..).unwrap_or("");
     let Some(c) = rest.chars().next() else {
-        return ("end of statement".to_string(), 0);
+        let what = match after {
+            None => "end of file".to_string(),
+            Some('\n') => "end of line".to_string(),
+            Some(c) => format!("'{c}'"),
+        };
+        return (what, 0);
     };
     if c == '\n' {
         return ("end of line".to_string(), 0);
@@ -316,6 +328,11 @@ fn found_at(text: &str, rel: usize) -> (String, usize) {
         let s: String = rest.chars().skip(1).take_while(|&c| c != '"' && c != '\n').collect();
         return (format!("\"{s}\""), s.len() + 2);
     }
+    const OPS: &str = "=!<>";
+    if OPS.contains(c) {
+        let op: String = rest.chars().take_while(|c| OPS.contains(*c)).collect();
+        return (format!("'{op}'"), op.len());
+    }
     (format!("'{c}'"), c.len_utf8())
 }
 
@@ -324,7 +341,8 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let (found, len) = found_at(text, rel);
+    let after = src.text().get(offset + text.len()..).and_then(|t| t.chars().next());
+    let (found, len) = found_at(text, rel, after);
     let span = Span::new(offset + rel, offset + rel + len);
     let positives = match e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
@@ -359,9 +377,10 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
         if let Some(k) = keyword(r) {
             keywords.push(k);
         }
-        let p = phrase(r);
-        if !expected.contains(&p) {
-            expected.push(p);
+        for p in phrase(r) {
+            if !expected.contains(&p) {
+                expected.push(p);
+            }
         }
     }
     let message = format!("expected {}, found {found}", join_or(&expected));
