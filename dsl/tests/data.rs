@@ -146,3 +146,180 @@ fn err_files_fail_with_their_twins() {
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
     assert!(count >= 30, "expected at least 30 err files, found {count}");
 }
+
+// ---------------------------------------------------------------- robustness
+
+/// Every diagnostic points inside the input (or just past its end) and renders.
+fn assert_positions(bytes: &[u8], result: &Result<dsl::Workload, dsl::Diagnostics>) {
+    let diags = match result {
+        Ok(w) => {
+            for p in w.points() {
+                if let Err(d) = w.instantiate(&p) {
+                    panic!("a point of a loaded workload failed:\n{d}");
+                }
+            }
+            return;
+        }
+        Err(d) => d,
+    };
+    assert!(!diags.is_empty(), "an error without diagnostics");
+    let _ = diags.to_string();
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text.split('\n').collect();
+    for d in diags {
+        assert!(!d.message().is_empty());
+        if d.file() == "<command line>" {
+            continue;
+        }
+        assert!(d.line() >= 1 && d.line() <= lines.len(), "line {} outside the input: {d}", d.line());
+        let len = lines[d.line() - 1].chars().count();
+        assert!(d.col() >= 1 && d.col() <= len + 1, "column {} outside line {} ({len} chars): {d}", d.col(), d.line());
+    }
+}
+
+fn examples() -> Vec<Vec<u8>> {
+    ["spec_gru", "spec_oom", "spec_scaling", "spec_vmalloc", "steps", "actions", "expect_forms"]
+        .iter()
+        .map(|n| std::fs::read(data_dir("ok").join(format!("{n}.wl"))).unwrap())
+        .collect()
+}
+
+/// Pieces of the language, so that random sequences get past the first token.
+const TOKENS: &[&str] = &[
+    "process", "p", "x", "4", "{", "}", "(", ")", "[", "]", "\n", ";", " ", "mmap", "anon", "file", "\"f\"", "4K",
+    "20us", "1.5ms", "$n", "$index", "register", "kvm", "of", "repeat", "fork", "at", "every", "until", "expect",
+    "register.latency.max", "==", "<", "*", "+", "when", "strategy", "mm_lock", "sweep", "n", "=", "pow2(1..3)",
+    "param", "driver", "machine", "cpus", "cost", "uniform(1, 2)", "exp(3)", "slope", "in", "..", "-1", "0", "#c",
+    "size", "oom_kill", "p[1]", ".register", "\"", "\\", "65530", "99999999999999999999", "T", "touch", "exit",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 512, ..Default::default() })]
+
+    #[test]
+    fn any_bytes_give_diagnostics_inside_the_input(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+        assert_positions(&bytes, &dsl::load("fuzz.wl", &bytes, &[]));
+    }
+
+    #[test]
+    fn token_soup_gives_diagnostics_inside_the_input(picks in proptest::collection::vec(0..TOKENS.len(), 0..80)) {
+        let text: String = picks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join(" ");
+        assert_positions(text.as_bytes(), &dsl::load("soup.wl", text.as_bytes(), &[]));
+    }
+
+    #[test]
+    fn mutated_examples_give_diagnostics_inside_the_input(
+        which in 0usize..7,
+        edits in proptest::collection::vec((0u8..3, proptest::num::usize::ANY, 1usize..12, proptest::num::u8::ANY), 1..6),
+    ) {
+        let mut bytes = examples()[which].clone();
+        for (kind, at, len, byte) in edits {
+            if bytes.is_empty() {
+                break;
+            }
+            let at = at % bytes.len();
+            let end = (at + len).min(bytes.len());
+            match kind {
+                0 => {
+                    bytes.drain(at..end);
+                }
+                1 => {
+                    let piece: Vec<u8> = bytes[at..end].to_vec();
+                    bytes.splice(at..at, piece);
+                }
+                _ => bytes[at] = byte,
+            }
+        }
+        assert_positions(&bytes, &dsl::load("mutant.wl", &bytes, &[]));
+    }
+
+    #[test]
+    fn overrides_never_panic(name in "[a-z$\\[= ]{0,8}", value in "[a-z0-9_.\\-\\[\\]$=\" KMGTnsu]{0,12}") {
+        let bytes = std::fs::read(data_dir("ok").join("spec_oom.wl")).unwrap();
+        let result = dsl::load("oom.wl", &bytes, &[(name, value)]);
+        if let Err(d) = &result {
+            let _ = d.to_string();
+        }
+    }
+}
+
+#[test]
+fn nesting_twenty_thousand_deep_is_an_error_not_a_stack_overflow() {
+    let n = 20_000;
+    let cases = [
+        format!("process p {}{}", "{ repeat 2 ".repeat(n), "}".repeat(n)),
+        format!("expect {}1{} == 1", "(".repeat(n), ")".repeat(n)),
+        format!("sweep x = {}1{}", "[".repeat(n), "]".repeat(n)),
+        format!("process p {}", "{".repeat(n)),
+        "([{".repeat(n),
+        format!("expect a[{}", "(".repeat(n)),
+    ];
+    for text in cases {
+        let result = dsl::load("deep.wl", text.as_bytes(), &[]);
+        let Err(d) = &result else { panic!("deep nesting loaded") };
+        assert!(d.iter().any(|d| d.message().contains("nesting deeper")), "{d}");
+        assert_positions(text.as_bytes(), &result);
+    }
+}
+
+#[test]
+fn nesting_up_to_the_limit_parses() {
+    let depth = dsl::MAX_NESTING;
+    let repeats = depth - 1; // the process body is one level
+    let text = format!(
+        "process p {{\n{}touch 1\n{}}}\nexpect {}register.ok{} == 1\n",
+        "repeat 2 {\n".repeat(repeats),
+        "}\n".repeat(repeats),
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let w = dsl::load("limit.wl", text.as_bytes(), &[]).unwrap_or_else(|d| panic!("{d}"));
+    let p = w.instantiate(&w.points()[0]).unwrap();
+    assert_eq!(p.blocks.len(), depth);
+}
+
+#[test]
+fn lowering_is_lazy() {
+    let text = "process p x 1000000 { repeat 1000000000 { repeat 1000000000 { touch 1 } } }\n";
+    let w = dsl::load("lazy.wl", text.as_bytes(), &[]).unwrap();
+    let p = w.instantiate(&w.points()[0]).unwrap();
+    assert_eq!(p.processes[0].instances, 1_000_000);
+    assert_eq!(p.blocks.iter().map(Vec::len).sum::<usize>(), 3);
+}
+
+#[test]
+fn the_shipped_workloads_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../workloads");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "wl") {
+            let bytes = std::fs::read(&path).unwrap();
+            if let Err(d) = dsl::load(&path.display().to_string(), &bytes, &[]) {
+                panic!("{d}");
+            }
+        }
+    }
+}
+
+#[test]
+fn points_and_names() {
+    let text = "sweep a = [1, 2]\nparam k = 3\nsweep strategy = [mm_lock, unlocked]\nsweep b = [x, y]\n";
+    let w = dsl::load("dir/name.wl", text.as_bytes(), &[]).unwrap();
+    assert_eq!(w.name(), "name");
+    assert_eq!(w.source(), "dir/name.wl");
+    assert_eq!(w.seed(), 1);
+    let shown: Vec<String> =
+        w.points().iter().map(|p| p.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")).collect();
+    assert_eq!(shown[0], "strategy=mm_lock a=1 k=3 b=x");
+    assert_eq!(shown[1], "strategy=mm_lock a=1 k=3 b=y");
+    assert_eq!(shown[2], "strategy=unlocked a=1 k=3 b=x");
+    assert_eq!(shown[7], "strategy=unlocked a=2 k=3 b=y");
+    assert_eq!(shown.len(), 8);
+}
+
+#[test]
+fn too_many_points_is_an_error() {
+    let text = "sweep a = pow2(0..63)\nsweep b = pow2(0..63)\nsweep c = pow2(0..63)\n";
+    let d = dsl::load("big.wl", text.as_bytes(), &[]).unwrap_err();
+    assert!(d.to_string().contains("more than the limit"), "{d}");
+}
