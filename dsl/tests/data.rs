@@ -186,11 +186,73 @@ fn examples() -> Vec<Vec<u8>> {
 
 /// Pieces of the language, so that random sequences get past the first token.
 const TOKENS: &[&str] = &[
-    "process", "p", "x", "4", "{", "}", "(", ")", "[", "]", "\n", ";", " ", "mmap", "anon", "file", "\"f\"", "4K",
-    "20us", "1.5ms", "$n", "$index", "register", "kvm", "of", "repeat", "fork", "at", "every", "until", "expect",
-    "register.latency.max", "==", "<", "*", "+", "when", "strategy", "mm_lock", "sweep", "n", "=", "pow2(1..3)",
-    "param", "driver", "machine", "cpus", "cost", "uniform(1, 2)", "exp(3)", "slope", "in", "..", "-1", "0", "#c",
-    "size", "oom_kill", "p[1]", ".register", "\"", "\\", "65530", "99999999999999999999", "T", "touch", "exit",
+    "process",
+    "p",
+    "x",
+    "4",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "\n",
+    ";",
+    " ",
+    "mmap",
+    "anon",
+    "file",
+    "\"f\"",
+    "4K",
+    "20us",
+    "1.5ms",
+    "$n",
+    "$index",
+    "register",
+    "kvm",
+    "of",
+    "repeat",
+    "fork",
+    "at",
+    "every",
+    "until",
+    "expect",
+    "register.latency.max",
+    "==",
+    "<",
+    "*",
+    "+",
+    "when",
+    "strategy",
+    "mm_lock",
+    "sweep",
+    "n",
+    "=",
+    "pow2(1..3)",
+    "param",
+    "driver",
+    "machine",
+    "cpus",
+    "cost",
+    "uniform(1, 2)",
+    "exp(3)",
+    "slope",
+    "in",
+    "..",
+    "-1",
+    "0",
+    "#c",
+    "size",
+    "oom_kill",
+    "p[1]",
+    ".register",
+    "\"",
+    "\\",
+    "65530",
+    "99999999999999999999",
+    "T",
+    "touch",
+    "exit",
 ];
 
 proptest::proptest! {
@@ -322,4 +384,33 @@ fn too_many_points_is_an_error() {
     let text = "sweep a = pow2(0..63)\nsweep b = pow2(0..63)\nsweep c = pow2(0..63)\n";
     let d = dsl::load("big.wl", text.as_bytes(), &[]).unwrap_err();
     assert!(d.to_string().contains("more than the limit"), "{d}");
+}
+
+/// Every ```wl block of the language reference is a complete workload that loads.
+#[test]
+fn the_book_examples_load() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src/language.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match &mut current {
+            None if line.trim() == "```wl" => current = Some(String::new()),
+            Some(block) if line.trim() == "```" => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            Some(block) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            None => {}
+        }
+    }
+    assert!(blocks.len() >= 10, "found {} wl blocks", blocks.len());
+    for (i, b) in blocks.iter().enumerate() {
+        if let Err(d) = dsl::load(&format!("book-{i}.wl"), b.as_bytes(), &[]) {
+            panic!("book example {i} fails:\n{d}\n{b}");
+        }
+    }
 }
