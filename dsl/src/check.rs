@@ -537,8 +537,9 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
                     ir.strategy = StrategyIr::Swept(c.strategy_list(list));
                     ir.sweep_order.push((None, name.span));
                 } else {
-                    let values = c.list_values(list);
-                    c.declare_param(name, &values, true);
+                    if let Some(values) = c.list_values(list) {
+                        c.declare_param(name, &values, true);
+                    }
                     if c.params.last().is_some_and(|p| p.name == name.text) {
                         ir.sweep_order.push((Some(c.params.len() - 1), name.span));
                     }
@@ -738,26 +739,29 @@ impl Checker<'_> {
         Some(kind)
     }
 
-    fn list_values(&mut self, list: &List) -> Vec<Val> {
+    /// A sweep's values; `None` when an error was reported.
+    fn list_values(&mut self, list: &List) -> Option<Vec<Val>> {
         match list {
-            List::Items(items, _) => items.clone(),
+            List::Items(items, _) => Some(items.clone()),
             List::Pow2(a, b, span) => {
                 let lo = self.constant(a, Unit::Int);
                 let hi = self.constant(b, Unit::Int);
                 let (Some(Typed::Int(lo)), Some(Typed::Int(hi))) = (lo, hi) else {
-                    return Vec::new();
+                    return None;
                 };
                 if hi > 63 {
                     self.err(b.span, format!("pow2 goes up to 2^63, found {hi}"), None);
-                    return Vec::new();
+                    return None;
                 }
                 if lo > hi {
                     self.err(*span, format!("empty range {lo}..{hi}"), Some(format!("write pow2({hi}..{lo})")));
-                    return Vec::new();
+                    return None;
                 }
-                (lo..=hi)
-                    .map(|k| Val { kind: ValKind::Lit(Lit::Number((1u64 << k).to_string())), span: *span })
-                    .collect()
+                Some(
+                    (lo..=hi)
+                        .map(|k| Val { kind: ValKind::Lit(Lit::Number((1u64 << k).to_string())), span: *span })
+                        .collect(),
+                )
             }
         }
     }
@@ -1301,6 +1305,9 @@ impl Checker<'_> {
                         None,
                     ),
                     Some(_) => {}
+                    None if param.text == "strategy" => {
+                        self.err(param.span, "slope needs a numeric sweep, but strategies are names", None)
+                    }
                     None => {
                         let swept: Vec<&str> =
                             self.params.iter().filter(|p| p.swept).map(|p| p.name.as_str()).collect();

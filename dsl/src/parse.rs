@@ -391,7 +391,11 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
         None
     };
     let help = help.or_else(|| {
-        if stmt {
+        if found == "end of file" && rules.contains(&Rule::rbrace) {
+            Some("a '{' above is not closed".to_string())
+        } else if rules.contains(&Rule::ident) && word.chars().any(|c| c.is_ascii_uppercase()) {
+            Some("names are lower case: letters a-z, digits and '_'".to_string())
+        } else if stmt {
             Some(format!(
                 "a statement starts with one of: {}",
                 STMT_KWS.iter().filter_map(|&r| keyword(r)).collect::<Vec<_>>().join(", ")
