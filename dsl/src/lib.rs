@@ -1,1 +1,128 @@
 //! The workload language: parse, check, lower to `sim_core::program`.
+//!
+//! [`load`] finds every error a workload has before anything runs: syntax, names, units,
+//! overrides, and the limits of every point of its sweeps.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod ast;
+mod check;
+mod diagnostic;
+mod lower;
+mod parse;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use lower::MAX_POINTS;
+pub use parse::MAX_NESTING;
+
+use diagnostic::Source;
+use sim_core::program::{Check, ParamValue, Program};
+use sim_core::report::OrderedMap;
+
+/// A checked workload: its points, and a program for any of them.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    name: String,
+    source: String,
+    seed: u64,
+    src: Source,
+    ir: check::Ir,
+    points: Vec<OrderedMap<ParamValue>>,
+    cross_checks: Vec<Check>,
+}
+
+impl Workload {
+    /// `workload "NAME"`, or the file's stem.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The path as given to [`load`].
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// `seed N`, default 1.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The cross product of the sweeps, first sweep outermost. Each map has `strategy` first,
+    /// then every `param` and `sweep` in declaration order.
+    pub fn points(&self) -> Vec<OrderedMap<ParamValue>> {
+        self.points.clone()
+    }
+
+    /// The program of one point.
+    pub fn instantiate(&self, params: &OrderedMap<ParamValue>) -> Result<Program, Diagnostics> {
+        lower::instantiate(&self.ir, &self.src, params).map_err(Diagnostics::finish)
+    }
+
+    /// The checks that compare points: `slope(...)` and metrics with `[NAME=VALUE]`, with their
+    /// `when` kept.
+    pub fn cross_checks(&self) -> &[Check] {
+        &self.cross_checks
+    }
+}
+
+/// Parses, checks and instantiates every point of a workload. `path` is used in messages and
+/// for the default name; `overrides` are the `-p NAME=VALUE` pairs.
+pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<Workload, Diagnostics> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return Err(not_utf8(path, bytes, e.valid_up_to()).into()),
+    };
+    let src = Source::new(path, text.to_string(), 0);
+    let stmts = parse::parse_file(&src).map_err(Diagnostics::finish)?;
+    let (mut ir, mut diags) = check::check(&src, &stmts, overrides);
+    if ir.name.is_none() {
+        ir.name = Some(stem(path));
+    }
+    let points = match lower::points(&ir, &src) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.extend(d);
+            Vec::new()
+        }
+    };
+    for p in &points {
+        if let Err(d) = lower::instantiate(&ir, &src, p) {
+            diags.extend(d);
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags.finish());
+    }
+    let cross_checks = ir.checks.iter().filter(|c| c.kind.is_cross_point()).cloned().collect();
+    Ok(Workload {
+        name: ir.name.clone().unwrap_or_default(),
+        source: path.to_string(),
+        seed: ir.seed.unwrap_or(1),
+        src,
+        ir,
+        points,
+        cross_checks,
+    })
+}
+
+fn stem(path: &str) -> String {
+    std::path::Path::new(path).file_stem().map_or_else(|| path.to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// The error for input that is not UTF-8, at the first bad byte.
+fn not_utf8(path: &str, bytes: &[u8], bad: usize) -> Diagnostic {
+    let head = bytes.get(..bad).unwrap_or(bytes);
+    let line = head.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line_end = bytes.iter().skip(line_start).position(|&b| b == b'\n').map_or(bytes.len(), |i| line_start + i);
+    let prefix = String::from_utf8_lossy(bytes.get(line_start..bad).unwrap_or(&[]));
+    let shown = String::from_utf8_lossy(bytes.get(line_start..line_end).unwrap_or(&[])).into_owned();
+    let byte = bytes.get(bad).copied().unwrap_or(0);
+    Diagnostic::at(
+        path,
+        line,
+        prefix.chars().count() + 1,
+        shown,
+        format!("the file is not valid UTF-8 (byte 0x{byte:02X})"),
+    )
+    .with_help("save the workload as UTF-8 text")
+}

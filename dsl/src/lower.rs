@@ -1,0 +1,533 @@
+//! Lowering: the resolved workload and one point's parameters to a `sim_core::program::Program`,
+//! with the checks that depend on the point's values (counts, machine limits, index ranges).
+
+use crate::check::{
+    show_duration, show_size, show_typed, ActionIr, Ir, StepIr, StepIrKind, StrategyIr, TargetIr, TriggerIr, Typed,
+    Unit, V, VK,
+};
+use crate::diagnostic::{Diagnostics, Source, Span};
+use sim_core::program::{
+    Action, BlockId, Check, DriverDef, FileDef, LockKind, Machine, Options, ParamValue, ProcessDef, Program, Step,
+    StepKind, Strategy, Target, TimedAction, Trigger, Value,
+};
+use sim_core::report::OrderedMap;
+
+/// Most points a workload's sweeps may make.
+pub const MAX_POINTS: u64 = 100_000;
+
+/// The cross product of the sweeps, first sweep outermost; each map has `strategy` first, then
+/// every param and sweep in declaration order.
+pub fn points(ir: &Ir, src: &Source) -> Result<Vec<OrderedMap<ParamValue>>, Diagnostics> {
+    let strategies: Vec<Strategy> = match &ir.strategy {
+        StrategyIr::Swept(v) => v.clone(),
+        StrategyIr::Fixed(s) => vec![*s],
+        StrategyIr::Var(..) => vec![Strategy::MmLock],
+    };
+    let axes: Vec<usize> = ir
+        .sweep_order
+        .iter()
+        .map(|(axis, _)| match axis {
+            None => strategies.len(),
+            Some(i) => ir.params.get(*i).map_or(1, |p| p.values.len()),
+        })
+        .collect();
+    let total = axes.iter().try_fold(1u64, |acc, &n| acc.checked_mul(n as u64));
+    if total.is_none_or(|t| t > MAX_POINTS) {
+        let span = ir.sweep_order.last().map_or(Span::default(), |(_, s)| *s);
+        let what = total.map_or("more than 2^64".to_string(), |t| t.to_string());
+        return Err(src
+            .error(span, format!("the sweeps make {what} points, more than the limit of {MAX_POINTS}"))
+            .with_help("sweep fewer values, or fix some with -p NAME=VALUE")
+            .into());
+    }
+    let total = usize::try_from(total.unwrap_or(0)).unwrap_or(0);
+    let mut out = Vec::with_capacity(total);
+    let mut pick = vec![0usize; axes.len()];
+    for _ in 0..total {
+        let mut chosen_strategy = strategies.first().copied().unwrap_or(Strategy::MmLock);
+        let mut values: Vec<Option<&Typed>> = ir.params.iter().map(|p| p.values.first()).collect();
+        for ((axis, _), &k) in ir.sweep_order.iter().zip(&pick) {
+            match axis {
+                None => chosen_strategy = strategies.get(k).copied().unwrap_or(chosen_strategy),
+                Some(i) => {
+                    if let Some(slot) = values.get_mut(*i) {
+                        *slot = ir.params.get(*i).and_then(|p| p.values.get(k));
+                    }
+                }
+            }
+        }
+        let strategy = match &ir.strategy {
+            StrategyIr::Var(i, _) => match values.get(*i).copied().flatten() {
+                Some(Typed::Name(n)) => ParamValue::Name(n.clone()),
+                _ => ParamValue::Name(chosen_strategy.name().to_string()),
+            },
+            _ => ParamValue::Name(chosen_strategy.name().to_string()),
+        };
+        let mut map = OrderedMap::default();
+        map.push("strategy".to_string(), strategy);
+        for (p, v) in ir.params.iter().zip(&values) {
+            if let Some(v) = v {
+                map.push(p.name.clone(), v.to_param());
+            }
+        }
+        out.push(map);
+        // Advance the odometer: the last sweep turns fastest.
+        for (slot, &n) in pick.iter_mut().zip(&axes).rev() {
+            *slot += 1;
+            if *slot < n {
+                break;
+            }
+            *slot = 0;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether every `when` condition of a check holds at a point.
+pub fn applies(check: &Check, params: &OrderedMap<ParamValue>) -> bool {
+    check.when.iter().all(|c| params.get(&c.param).is_some_and(|v| (*v == c.value) == c.equal))
+}
+
+/// One point's program. Errors name the use site and, for variables, their value.
+pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Result<Program, Diagnostics> {
+    let mut l = Lower {
+        ir,
+        src,
+        env: Vec::new(),
+        diags: Diagnostics::default(),
+        blocks: Vec::new(),
+        machine: Machine::default(),
+        instances: Vec::new(),
+        current_instances: 1,
+    };
+    for p in &ir.params {
+        let v = params.get(&p.name).and_then(|v| p.kind.typed(v));
+        if v.is_none() {
+            l.err(p.span, format!("no value of the right kind for parameter '{}' at this point", p.name));
+        }
+        l.env.push(v);
+    }
+    let strategy = match params.get("strategy") {
+        Some(ParamValue::Name(n)) => Strategy::by_name(n),
+        _ => None,
+    };
+    let strategy = strategy.unwrap_or_else(|| {
+        let span = match &ir.strategy {
+            StrategyIr::Var(_, s) => *s,
+            _ => Span::default(),
+        };
+        l.err(span, "no valid strategy at this point");
+        Strategy::MmLock
+    });
+
+    let machine = l.machine();
+    l.machine = machine.clone();
+    let options = l.options();
+    let files = l.files();
+    let drivers = l.drivers();
+    l.instances = ir
+        .processes
+        .iter()
+        .map(|p| p.instances.as_ref().and_then(|v| l.count_u32(v, "the number of instances")).unwrap_or(1))
+        .collect();
+    let mut processes = Vec::new();
+    for (i, p) in ir.processes.iter().enumerate() {
+        l.current_instances = l.instances.get(i).copied().unwrap_or(1);
+        let body = l.block(&p.body);
+        processes.push(ProcessDef { name: p.name.clone(), instances: l.current_instances, body, line: p.line });
+    }
+    let actions = ir.actions.iter().filter_map(|a| l.action(a)).collect();
+    let checks =
+        ir.checks.iter().filter(|c| !c.kind.is_cross_point() && applies(c, params)).cloned().collect::<Vec<_>>();
+    if !l.diags.is_empty() {
+        return Err(l.diags);
+    }
+    Ok(Program {
+        workload: ir.name.clone().unwrap_or_default(),
+        machine,
+        strategy,
+        options,
+        files,
+        drivers,
+        processes,
+        blocks: l.blocks,
+        targets: ir.targets.clone(),
+        actions,
+        checks,
+    })
+}
+
+struct Lower<'a> {
+    ir: &'a Ir,
+    src: &'a Source,
+    env: Vec<Option<Typed>>,
+    diags: Diagnostics,
+    blocks: Vec<Vec<Step>>,
+    machine: Machine,
+    instances: Vec<u32>,
+    current_instances: u32,
+}
+
+impl Lower<'_> {
+    fn err(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(self.src.error(span, msg));
+    }
+
+    /// " ($vmas = 4096)" when the value came from a variable.
+    fn from(&self, v: &V) -> String {
+        match &v.kind {
+            VK::Var(i) => match (self.ir.params.get(*i), self.env.get(*i).and_then(Option::as_ref)) {
+                (Some(p), Some(t)) => format!(" (${} = {})", p.name, show_typed(t)),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        }
+    }
+
+    fn typed(&self, v: &V) -> Option<Typed> {
+        match &v.kind {
+            VK::Const(t) => Some(t.clone()),
+            VK::Var(i) => self.env.get(*i).cloned().flatten(),
+            _ => None,
+        }
+    }
+
+    /// A plain number (bytes, ns or a count), not random.
+    fn int(&self, v: &V) -> Option<u64> {
+        match self.typed(v)? {
+            Typed::Int(n) | Typed::Size(n) | Typed::Dur(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn boolean(&self, v: &V) -> Option<bool> {
+        match self.typed(v)? {
+            Typed::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn show(&self, n: u64, unit: Unit) -> String {
+        match unit {
+            Unit::Size => show_size(n),
+            Unit::Dur => show_duration(n),
+            _ => n.to_string(),
+        }
+    }
+
+    fn positive(&mut self, v: &V, what: &str) -> Option<u64> {
+        let n = self.int(v)?;
+        if n == 0 {
+            let from = self.from(v);
+            self.err(v.span, format!("{what} must be positive, found 0{from}"));
+            return None;
+        }
+        Some(n)
+    }
+
+    fn count_u32(&mut self, v: &V, what: &str) -> Option<u32> {
+        let n = self.positive(v, what)?;
+        match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let from = self.from(v);
+                self.err(v.span, format!("{what} must be at most {}, found {n}{from}", u32::MAX));
+                None
+            }
+        }
+    }
+
+    /// A value drawn when the step runs; a count must not be able to draw 0.
+    fn value(&mut self, v: &V, positive: Option<&str>) -> Option<Value> {
+        let value = match &v.kind {
+            VK::Const(_) | VK::Var(_) => Value::Const(self.int(v)?),
+            VK::Index => Value::Index,
+            VK::Uniform(a, b) => {
+                let (lo, hi) = (self.int(a)?, self.int(b)?);
+                if lo > hi {
+                    let msg = format!(
+                        "uniform({}, {}) is empty: the first bound is above the second{}{}",
+                        self.show(lo, v.unit),
+                        self.show(hi, v.unit),
+                        self.from(a),
+                        self.from(b)
+                    );
+                    self.err(v.span, msg);
+                    return None;
+                }
+                Value::Uniform(lo, hi)
+            }
+            VK::Exp(m) => Value::Exp(self.int(m)?),
+            VK::Bad => return None,
+        };
+        if let Some(what) = positive {
+            match value {
+                Value::Const(0) => {
+                    let from = self.from(v);
+                    self.err(v.span, format!("{what} must be positive, found 0{from}"));
+                    return None;
+                }
+                Value::Uniform(0, _) => {
+                    self.err(v.span, format!("{what} must be positive, but uniform(0, ...) can draw 0"));
+                    return None;
+                }
+                Value::Exp(0) => {
+                    self.err(v.span, format!("{what} must be positive, but exp(0) is always 0"));
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        Some(value)
+    }
+
+    /// The largest value a step can draw, where there is one.
+    fn max(&self, v: Value) -> Option<u64> {
+        match v {
+            Value::Const(n) | Value::Uniform(_, n) => Some(n),
+            Value::Index => Some(u64::from(self.current_instances.saturating_sub(1))),
+            Value::Exp(_) => None,
+        }
+    }
+
+    fn machine(&mut self) -> Machine {
+        let m = &self.ir.machine;
+        let mut out = Machine::default();
+        if let Some(v) = &m.cpus {
+            out.cpus = self.count_u32(v, "cpus").unwrap_or(out.cpus);
+        }
+        if let Some(v) = &m.memory {
+            out.memory_bytes = self.positive(v, "memory").unwrap_or(out.memory_bytes);
+        }
+        if let Some(v) = &m.vmalloc {
+            out.vmalloc_bytes = self.positive(v, "the vmalloc arena").unwrap_or(out.vmalloc_bytes);
+        }
+        if let Some(v) = &m.max_map_count {
+            out.max_map_count = self.count_u32(v, "max_map_count").unwrap_or(out.max_map_count);
+        }
+        for (cost, v) in &m.costs {
+            if let Some(ns) = self.int(v) {
+                out.costs.set(*cost, ns);
+            }
+        }
+        out
+    }
+
+    fn options(&mut self) -> Options {
+        let o = &self.ir.options;
+        let mut out = Options::default();
+        if let Some(b) = o.unregister_pins_mm.as_ref().and_then(|v| self.boolean(v)) {
+            out.unregister_pins_mm = b;
+        }
+        if let Some(b) = o.keep_lock_data.as_ref().and_then(|v| self.boolean(v)) {
+            out.keep_lock_data = b;
+        }
+        if let Some(Typed::Name(n)) = o.lock_kind.as_ref().and_then(|v| self.typed(v)) {
+            out.lock_kind = if n == "rwsem" { LockKind::Rwsem } else { LockKind::Spinlock };
+        }
+        out
+    }
+
+    fn files(&mut self) -> Vec<FileDef> {
+        let mut out = Vec::new();
+        for f in &self.ir.files {
+            let size = self.positive(&f.size, "a file size").unwrap_or(0);
+            if size > self.machine.memory_bytes {
+                let from = self.from(&f.size);
+                let msg = format!(
+                    "file \"{}\" of {} is larger than the machine's memory ({}){from}",
+                    f.name,
+                    show_size(size),
+                    show_size(self.machine.memory_bytes)
+                );
+                self.err(f.size.span, msg);
+            }
+            out.push(FileDef { name: f.name.clone(), size_bytes: size });
+        }
+        out
+    }
+
+    fn drivers(&mut self) -> Vec<DriverDef> {
+        let mut out = Vec::new();
+        for d in &self.ir.drivers {
+            out.push(DriverDef {
+                name: d.name.clone(),
+                callback_ns: d.callback.as_ref().and_then(|v| self.int(v)).unwrap_or(200),
+                sleeps: d.sleeps.as_ref().and_then(|v| self.boolean(v)).unwrap_or(false),
+                fault_ns: d.fault.as_ref().and_then(|v| self.int(v)).unwrap_or(1_000),
+            });
+        }
+        out
+    }
+
+    fn block(&mut self, steps: &[StepIr]) -> BlockId {
+        let id = self.blocks.len();
+        self.blocks.push(Vec::new());
+        let lowered: Vec<Step> = steps.iter().filter_map(|s| self.step(s)).collect();
+        if let Some(b) = self.blocks.get_mut(id) {
+            *b = lowered;
+        }
+        u32::try_from(id).unwrap_or(u32::MAX)
+    }
+
+    /// Checks one mmap step against max_map_count and memory.
+    fn mmap_limits(&mut self, step: &StepIr, size: Value, size_v: Option<&V>, count: Value, count_v: Option<&V>) {
+        let max_count = self.max(count);
+        let max_size = self.max(size);
+        let count_span = count_v.map_or(step.span, |c| c.span);
+        let from_count = count_v.map(|c| self.from(c)).unwrap_or_default();
+        let from_size = size_v.map(|s| self.from(s)).unwrap_or_default();
+        if let Some(n) = max_count {
+            let limit = u64::from(self.machine.max_map_count);
+            if n > limit {
+                self.err(count_span, format!("mmap of {n} VMAs is more than max_map_count ({limit}){from_count}"));
+                return;
+            }
+        }
+        if let (Some(n), Some(s)) = (max_count, max_size) {
+            let memory = self.machine.memory_bytes;
+            let span = size_v.map_or(count_span, |sv| sv.span.to(count_span));
+            match s.checked_mul(n) {
+                Some(total) if total <= memory => {}
+                Some(total) => self.err(
+                    span,
+                    format!(
+                        "mmap of {n} x {} = {} is more than the machine's memory ({}){from_size}{from_count}",
+                        show_size(s),
+                        show_size(total),
+                        show_size(memory)
+                    ),
+                ),
+                None => {
+                    self.err(span, format!("mmap of {n} x {} overflows 64 bits{from_size}{from_count}", show_size(s)))
+                }
+            }
+        }
+    }
+
+    fn step(&mut self, s: &StepIr) -> Option<Step> {
+        let kind = match &s.kind {
+            StepIrKind::MmapAnon { size, count } => {
+                let size_val = self.value(size, Some("a mapping's size"))?;
+                let count_val = match count {
+                    Some(c) => self.value(c, Some("a count"))?,
+                    None => Value::Const(1),
+                };
+                self.mmap_limits(s, size_val, Some(size), count_val, count.as_ref());
+                StepKind::MmapAnon { size: size_val, count: count_val }
+            }
+            StepIrKind::MmapFile { file, size, count, shared } => {
+                let file_size = file.and_then(|f| self.ir.files.get(f as usize)).and_then(|f| self.int(&f.size));
+                let size_val = match size {
+                    Some(v) => Some(self.value(v, Some("a mapping's size"))?),
+                    None => None,
+                };
+                let count_val = match count {
+                    Some(c) => self.value(c, Some("a count"))?,
+                    None => Value::Const(1),
+                };
+                if let (Some(fs), Some(v), Some(sv)) = (file_size, size, size_val) {
+                    if self.max(sv).is_some_and(|m| m > fs) {
+                        let from = self.from(v);
+                        let name = file.and_then(|f| self.ir.files.get(f as usize)).map_or("", |f| f.name.as_str());
+                        let msg = format!(
+                            "a mapping of {} is larger than file \"{name}\" ({}){from}",
+                            self.max(sv).map_or(String::new(), show_size),
+                            show_size(fs)
+                        );
+                        self.err(v.span, msg);
+                    }
+                }
+                let whole = file_size.map(Value::Const);
+                if let Some(sz) = size_val.or(whole) {
+                    self.mmap_limits(s, sz, size.as_ref(), count_val, count.as_ref());
+                }
+                StepKind::MmapFile { file: (*file)?, size: size_val, count: count_val, shared: *shared }
+            }
+            StepIrKind::Munmap(n) => StepKind::Munmap(match n {
+                Some(v) => Some(self.value(v, Some("a count"))?),
+                None => None,
+            }),
+            StepIrKind::Fork { name, body } => StepKind::Fork { name: *name, body: self.block(body) },
+            StepIrKind::Register { driver, target } => {
+                let target = match target {
+                    Some(t) => Some(self.target(t)?),
+                    None => None,
+                };
+                StepKind::Register { driver: (*driver)?, target }
+            }
+            StepIrKind::Unregister { driver, target } => {
+                let target = match target {
+                    Some(t) => Some(self.target(t)?),
+                    None => None,
+                };
+                StepKind::Unregister { driver: (*driver)?, target }
+            }
+            StepIrKind::Touch(v) => StepKind::Touch(self.value(v, Some("a count"))?),
+            StepIrKind::Mprotect(v) => StepKind::Mprotect(self.value(v, Some("a count"))?),
+            StepIrKind::Compute(v) => StepKind::Compute(self.value(v, None)?),
+            StepIrKind::Sleep(v) => StepKind::Sleep(self.value(v, None)?),
+            StepIrKind::Repeat { count, body } => {
+                let count = self.value(count, Some("a repeat count"));
+                let body = self.block(body);
+                StepKind::Repeat { count: count?, body }
+            }
+            StepIrKind::Exit => StepKind::Exit,
+        };
+        Some(Step { kind, line: s.line })
+    }
+
+    fn target(&mut self, t: &TargetIr) -> Option<Target> {
+        let id = t.id?;
+        let Some(index_v) = &t.index else { return Some(Target::All(id)) };
+        let index = self.int(index_v)?;
+        let from = self.from(index_v);
+        let name = self.ir.targets.get(id as usize).cloned().unwrap_or_default();
+        if let Some(&n) = self.instances.get(id as usize) {
+            if index >= u64::from(n) {
+                let msg = format!("{name}[{index}] is out of range: {name} has {n} instance(s), 0 to {}{from}", n - 1);
+                self.err(index_v.span, msg);
+                return None;
+            }
+        }
+        match u32::try_from(index) {
+            Ok(i) => Some(Target::One(id, i)),
+            Err(_) => {
+                self.err(index_v.span, format!("{name}[{index}] is out of range{from}"));
+                None
+            }
+        }
+    }
+
+    fn action(&mut self, a: &crate::check::TimedIr) -> Option<TimedAction> {
+        let trigger = match &a.trigger {
+            TriggerIr::At(v) => Trigger::At(self.int(v)?),
+            TriggerIr::After { target, step, delay } => {
+                let target = self.target(target);
+                let delay_ns = match delay {
+                    Some(d) => self.int(d)?,
+                    None => 0,
+                };
+                Trigger::After { target: target?, step: (*step)?, delay_ns }
+            }
+            TriggerIr::Every { period, until } => {
+                let period_ns = self.positive(period, "a period");
+                let until_ns = match until {
+                    Some(u) => Some(self.int(u)?),
+                    None => None,
+                };
+                Trigger::Every { period_ns: period_ns?, until_ns }
+            }
+        };
+        let action = match &a.action {
+            ActionIr::OomKill(t) => Action::OomKill(self.target(t)?),
+            ActionIr::Kill(t) => Action::Kill(self.target(t)?),
+            ActionIr::Signal(t) => Action::Signal(self.target(t)?),
+            ActionIr::Reclaim(v) => Action::Reclaim(self.value(v, Some("a count"))?),
+            ActionIr::Truncate(f) => Action::Truncate((*f)?),
+            ActionIr::VmallocHog(v) => Action::VmallocHog(self.positive(v, "a size")?),
+            ActionIr::VmallocFree(v) => Action::VmallocFree(self.positive(v, "a size")?),
+        };
+        Some(TimedAction { trigger, action, line: a.line })
+    }
+}

@@ -1,0 +1,2 @@
+process rank { sleep 1ms }
+at rank.registr + 1ms kill rank

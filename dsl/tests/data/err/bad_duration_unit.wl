@@ -1,0 +1,4 @@
+process p {
+  compute 20mss
+  sleep 20
+}

@@ -1,0 +1,1 @@
+expect register.latency < 1ms

@@ -1,0 +1,3 @@
+proces rank {
+  exit
+}

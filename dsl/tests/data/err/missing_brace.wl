@@ -1,0 +1,3 @@
+process p {
+  mmap anon 4K
+  exit

@@ -1,0 +1,1 @@
+sweep t = [1us, 4K]

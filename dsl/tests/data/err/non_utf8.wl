@@ -1,0 +1,3 @@
+workload "bad"
+seed 1
+process p { mmap anon 4K ÿþ }

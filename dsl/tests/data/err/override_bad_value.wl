@@ -1,0 +1,3 @@
+# overrides: vmas=abc
+param vmas = 4096
+process p { mmap anon 4K x $vmas }

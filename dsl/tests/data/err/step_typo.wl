@@ -1,0 +1,4 @@
+process rank {
+  mmapp anon 4K
+  exit
+}

@@ -1,0 +1,5 @@
+seed
+workload
+process p { mmap anon }
+expect register.ok ==
+every 1ms

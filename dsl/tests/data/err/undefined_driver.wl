@@ -1,0 +1,5 @@
+driver kvm { callback 150ns }
+process vm {
+  register kvn
+  unregister gru
+}

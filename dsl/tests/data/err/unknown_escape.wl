@@ -1,0 +1,1 @@
+file "a\nb" size 1M

@@ -1,0 +1,4 @@
+machine {
+  cpu 8
+  memory 16G
+}

@@ -1,0 +1,2 @@
+expect register.latncy.max < 1ms
+expect deadlocks == 0

@@ -1,0 +1,2 @@
+seed 1
+strategy mm_lok

@@ -1,0 +1,1 @@
+process Rank { exit }

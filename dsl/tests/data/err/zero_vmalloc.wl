@@ -1,0 +1,4 @@
+machine {
+  vmalloc 0
+  cpus 0
+}
