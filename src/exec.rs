@@ -127,7 +127,7 @@ pub fn execute(
     Ok(Executed { points: done, trace, interrupted: interrupted() })
 }
 
-fn run_one(
+pub fn run_one(
     w: &dsl::Workload,
     spec: &RunSpec,
     limits: Limits,
@@ -162,7 +162,7 @@ fn run_one(
     }
 }
 
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
@@ -189,7 +189,7 @@ pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

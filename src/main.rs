@@ -2,8 +2,17 @@
 //! every outcome to one exit code (0 ok, 1 a check failed, 2 bad input or command line).
 
 mod bench;
+mod check_cmd;
 mod cli;
 mod costs;
+mod determinism;
+mod exec;
+mod merge;
+mod output;
+mod plot_cmd;
+mod run_cmd;
+mod summary;
+mod trace_out;
 
 use clap::Parser;
 use std::io::Write;
@@ -13,6 +22,8 @@ use std::process::ExitCode;
 pub enum Outcome {
     Ok,
     ChecksFailed,
+    /// Ctrl-C: what was finished is saved.
+    Interrupted,
 }
 
 /// An error for the user: already worded, printed once on standard error, exit status 2.
@@ -30,6 +41,7 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::ChecksFailed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(UserError(msg)) => {
             if is_broken_pipe(&msg) {
                 return ExitCode::SUCCESS;
@@ -47,6 +59,16 @@ fn is_broken_pipe(msg: &str) -> bool {
 
 fn run(args: cli::Cli) -> Result<Outcome, UserError> {
     match args.command {
+        cli::Command::Run(a) => {
+            exec::handle_ctrl_c();
+            run_cmd::run(a)
+        }
+        cli::Command::Check(a) => {
+            exec::handle_ctrl_c();
+            check_cmd::run(a)
+        }
+        cli::Command::Plot(a) => plot_cmd::run(a),
+        cli::Command::Merge(a) => merge::run(a),
         cli::Command::Costs => costs::print(),
         cli::Command::Bench(b) => bench::run(b),
     }

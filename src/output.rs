@@ -32,9 +32,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
 }
 
 pub fn read_report(path: &Path) -> Result<Report, UserError> {
-    let text = std::fs::read_to_string(path).map_err(|e| UserError(format!("error: cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| UserError(format!("error: {}: not a sim report: {e}", path.display())))
+    let text =
+        std::fs::read_to_string(path).map_err(|e| UserError(format!("error: cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| UserError(format!("error: {}: not a sim report: {e}", path.display())))
 }
 
 fn csv_field(s: &str) -> String {

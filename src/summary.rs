@@ -138,10 +138,8 @@ fn sweep_table(out: &mut String, points: &[PointReport]) {
     let cols: Vec<&(Metric, &str)> =
         COLUMNS.iter().filter(|(m, f)| points.iter().any(|p| column(p, *m, f) != 0.0)).collect();
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head: Vec<String> = points
-        .first()
-        .map(|p| p.params.iter().map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default();
+    let mut head: Vec<String> =
+        points.first().map(|p| p.params.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
     head.push("seed".into());
     for (m, f) in &cols {
         let name = m.info().name;
@@ -157,9 +155,8 @@ fn sweep_table(out: &mut String, points: &[PointReport]) {
     }
     let widths: Vec<usize> =
         (0..head.len()).map(|i| rows.iter().map(|r| r[i].len()).chain([head[i].len()]).max().unwrap_or(0)).collect();
-    let line = |cells: &[String]| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ")
-    };
+    let line =
+        |cells: &[String]| cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ");
     let _ = writeln!(out, "  {}", line(&head));
     for r in &rows {
         let _ = writeln!(out, "  {}", line(r));

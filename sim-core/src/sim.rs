@@ -117,7 +117,7 @@ impl<'p> Sim<'p> {
             if self.k.limit_error.is_some() {
                 return Some(End::EventBudget);
             }
-            if self.k.sched.processed() % PROGRESS_EVERY == 0
+            if self.k.sched.processed().is_multiple_of(PROGRESS_EVERY)
                 && self.k.sched.processed() > 0
                 && !progress(self.k.sched.processed(), self.k.sched.now())
             {

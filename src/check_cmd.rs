@@ -1,0 +1,176 @@
+//! `sim check`: the debate's claims as workloads; one row per check, a total, exit 1 on a FAIL.
+
+use crate::cli::CheckArgs;
+use crate::exec;
+use crate::{output, summary, Outcome, UserError};
+use rayon::prelude::*;
+use serde::Serialize;
+use sim_core::checks;
+use sim_core::kernel::Limits;
+use sim_core::report::{CheckResult, OrderedMap, PointReport};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize)]
+struct Row {
+    claim: String,
+    file: String,
+    line: u32,
+    text: String,
+    passed: bool,
+    value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    against: Option<f64>,
+    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
+    params: OrderedMap<sim_core::program::ParamValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UserError> {
+    let paths = if paths.is_empty() { vec![PathBuf::from("workloads/claims")] } else { paths.to_vec() };
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
+                .map_err(|e| UserError(format!("error: cannot read {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "wl"))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(UserError(format!("error: no .wl files in {}", p.display())));
+            }
+            out.extend(found);
+        } else if p.exists() {
+            out.push(p);
+        } else {
+            return Err(UserError(format!("error: {} does not exist", p.display())));
+        }
+    }
+    Ok(out)
+}
+
+pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
+    let files = files(&args.paths)?;
+    let mut loaded = Vec::new();
+    let mut errors = String::new();
+    for f in &files {
+        match exec::load(f, &[]) {
+            Ok(w) => loaded.push(w),
+            Err(UserError(e)) => errors.push_str(&e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(UserError(errors));
+    }
+    let specs: Vec<Vec<exec::RunSpec>> = loaded.iter().map(|w| exec::plan(w, None, 1)).collect();
+    let jobs: Vec<(usize, usize)> =
+        specs.iter().enumerate().flat_map(|(w, s)| (0..s.len()).map(move |i| (w, i))).collect();
+    let limits = Limits { max_events: args.max_events, ..Limits::default() };
+    let bar = exec::progress_bar(jobs.len() as u64, args.quiet);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(exec::jobs(args.jobs))
+        .build()
+        .map_err(|e| UserError(format!("error: cannot start worker threads: {e}")))?;
+    let results: Vec<Result<Option<PointReport>, UserError>> = pool.install(|| {
+        jobs.par_iter()
+            .map(|&(w, i)| {
+                if exec::interrupted() {
+                    return Ok(None);
+                }
+                let r = exec::run_one(&loaded[w], &specs[w][i], limits, false, &bar, false)?;
+                bar.inc(1);
+                Ok(r.map(|(p, _)| p))
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    if exec::interrupted() {
+        return Ok(Outcome::Interrupted);
+    }
+    let mut per_file: Vec<Vec<PointReport>> = vec![Vec::new(); loaded.len()];
+    for (&(w, _), r) in jobs.iter().zip(results) {
+        if let Some(p) = r? {
+            per_file[w].push(p);
+        }
+    }
+    let mut rows = Vec::new();
+    for (w, points) in loaded.iter().zip(&per_file) {
+        let mut results: Vec<CheckResult> = Vec::new();
+        for p in points {
+            for c in &p.checks {
+                let mut c = c.clone();
+                if points.len() > 1 {
+                    c.params = p.params.clone();
+                }
+                results.push(c);
+            }
+        }
+        results.extend(checks::cross_checks(w.cross_checks(), points));
+        results.sort_by_key(|c| c.line);
+        if results.is_empty() {
+            rows.push(Row {
+                claim: w.name().to_string(),
+                file: w.source().to_string(),
+                line: 0,
+                text: "(no expect line)".to_string(),
+                passed: false,
+                value: None,
+                against: None,
+                params: OrderedMap::default(),
+                note: Some("a claim without checks decides nothing".to_string()),
+            });
+        }
+        for c in results {
+            rows.push(Row {
+                claim: w.name().to_string(),
+                file: w.source().to_string(),
+                line: c.line,
+                text: c.text,
+                passed: c.passed,
+                value: c.value,
+                against: c.against,
+                params: c.params,
+                note: c.note,
+            });
+        }
+    }
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    if let Some(path) = &args.json {
+        let mut s = serde_json::to_string_pretty(&rows).map_err(|e| UserError(format!("error: JSON: {e}")))?;
+        s.push('\n');
+        output::write_atomic(path, s.as_bytes())?;
+    }
+    if args.json.as_deref() != Some(Path::new("-")) {
+        let mut out = std::io::stdout().lock();
+        let cw = rows.iter().map(|r| r.claim.len()).max().unwrap_or(5).max(5);
+        for r in &rows {
+            let measured = match (r.value, r.against) {
+                (Some(v), Some(a)) => format!("{} vs {}", summary::fmt_num(v), summary::fmt_num(a)),
+                (Some(v), None) => summary::fmt_num(v),
+                (None, _) => r.note.clone().unwrap_or_default(),
+            };
+            let at = if r.params.is_empty() { String::new() } else { format!(" [{}]", exec::describe(&r.params)) };
+            writeln!(
+                out,
+                "{:<cw$}  {}  {:>16}  {}:{}  {}{at}",
+                r.claim,
+                if r.passed { "PASS" } else { "FAIL" },
+                measured,
+                r.file,
+                r.line,
+                r.text
+            )?;
+        }
+        writeln!(
+            out,
+            "\n{} checks in {} workloads: {} passed, {} failed",
+            rows.len(),
+            loaded.len(),
+            rows.len() - failed,
+            failed
+        )?;
+    }
+    Ok(if failed > 0 { Outcome::ChecksFailed } else { Outcome::Ok })
+}

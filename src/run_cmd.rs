@@ -1,0 +1,167 @@
+//! `sim run`: every point of a workload, the summary, the files asked for.
+
+use crate::cli::RunArgs;
+use crate::exec::{self, ExecOptions, RunSpec};
+use crate::{output, summary, Outcome, UserError};
+use sim_core::checks;
+use sim_core::kernel::Limits;
+use sim_core::report::{Incomplete, PointReport, Report};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
+    let w = exec::load(&args.file, &args.params)?;
+    let specs = exec::plan(&w, args.seed, args.seeds);
+    let limits = Limits { max_events: args.max_events, until_ns: args.until, ..Limits::default() };
+    if args.check_determinism {
+        return crate::determinism::check(&w, &specs[0], limits);
+    }
+    let trace_index = match &args.trace {
+        Some(_) if args.trace_point == 0 || args.trace_point > specs.len() => {
+            return Err(UserError(format!(
+                "error: --trace-point {} is not a point of this run (1 to {})",
+                args.trace_point,
+                specs.len()
+            )))
+        }
+        Some(_) => Some(args.trace_point as u64 - 1),
+        None => None,
+    };
+    let in_shard = |s: &RunSpec| args.shard.is_none_or(|(k, n)| s.index % n as u64 == (k - 1) as u64);
+    let done = if args.resume { resume(&args, &w, &specs)? } else { vec![None; specs.len()] };
+    let todo: Vec<u64> =
+        specs.iter().filter(|s| in_shard(s) && done[s.index as usize].is_none()).map(|s| s.index).collect();
+    let opts = ExecOptions { jobs: exec::jobs(args.jobs), limits, quiet: args.quiet, trace: trace_index };
+    let ex = exec::execute(&w, &specs, &todo, done, &opts)?;
+
+    let selected: Vec<&RunSpec> = specs.iter().filter(|s| in_shard(s)).collect();
+    let complete = selected.iter().all(|s| ex.points[s.index as usize].is_some());
+    let points: Vec<PointReport> = selected.iter().filter_map(|s| ex.points[s.index as usize].clone()).collect();
+    let whole = complete && args.shard.is_none();
+    let report = Report {
+        sim: env!("CARGO_PKG_VERSION").to_string(),
+        workload: w.name().to_string(),
+        source: w.source().to_string(),
+        checks: if whole { checks::cross_checks(w.cross_checks(), &points) } else { Vec::new() },
+        points,
+        incomplete: (!whole).then(|| Incomplete {
+            points_total: specs.len() as u64,
+            shard: args.shard.map(|(k, n)| format!("{k}/{n}")),
+            cross_checks: w.cross_checks().to_vec(),
+        }),
+    };
+
+    if ex.interrupted {
+        let path = args.json.clone().filter(|p| p != Path::new("-")).unwrap_or_else(|| partial_path(&w));
+        output::write_atomic(&path, output::json(&report)?.as_bytes())?;
+        eprintln!(
+            "interrupted: {} of {} points done, saved to {}\nresume with: sim run {} --json {} --resume{}",
+            report.points.len(),
+            selected.len(),
+            path.display(),
+            args.file.display(),
+            path.display(),
+            repeat_flags(&args)
+        );
+        return Ok(Outcome::Interrupted);
+    }
+
+    let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
+    if let Some(path) = &args.json {
+        output::write_atomic(path, output::json(&report)?.as_bytes())?;
+    }
+    if let Some(path) = &args.csv {
+        output::write_atomic(path, output::csv(&report).as_bytes())?;
+    }
+    if let (Some(path), Some(trace)) = (&args.trace, &ex.trace) {
+        output::write_atomic(path, crate::trace_out::chrome(trace).as_bytes())?;
+    }
+    let mut drawn = Vec::new();
+    if let Some(dir) = &args.plots {
+        drawn = plots::draw(&report, dir).map_err(|e| UserError(format!("error: charts: {e}")))?;
+    }
+    if !args.quiet {
+        let text = summary::render(&report);
+        let mut tail = String::new();
+        if report.incomplete.is_some() {
+            tail.push_str(&format!(
+                "\nshard {}: {} of {} points; combine the shards with `sim merge`\n",
+                args.shard.map(|(k, n)| format!("{k}/{n}")).unwrap_or_default(),
+                report.points.len(),
+                specs.len()
+            ));
+        }
+        for p in &drawn {
+            tail.push_str(&format!("chart: {}\n", p.display()));
+        }
+        if json_to_stdout {
+            eprint!("{text}{tail}");
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.write_all(tail.as_bytes())?;
+        }
+    }
+    Ok(if summary::failed(&report) > 0 { Outcome::ChecksFailed } else { Outcome::Ok })
+}
+
+/// Where an interrupted run without --json saves its points.
+fn partial_path(w: &dsl::Workload) -> PathBuf {
+    PathBuf::from(format!("{}.partial.json", w.name()))
+}
+
+fn repeat_flags(args: &RunArgs) -> String {
+    let mut s = String::new();
+    if let Some(seed) = args.seed {
+        s.push_str(&format!(" --seed {seed}"));
+    }
+    if args.seeds > 1 {
+        s.push_str(&format!(" --seeds {}", args.seeds));
+    }
+    for p in &args.params {
+        s.push_str(&format!(" -p {p}"));
+    }
+    if let Some((k, n)) = args.shard {
+        s.push_str(&format!(" --shard {k}/{n}"));
+    }
+    s
+}
+
+/// The points of an interrupted run's report that belong to this run.
+fn resume(args: &RunArgs, w: &dsl::Workload, specs: &[RunSpec]) -> Result<Vec<Option<PointReport>>, UserError> {
+    let path = args
+        .json
+        .as_deref()
+        .filter(|p| *p != Path::new("-"))
+        .ok_or_else(|| UserError("error: --resume needs the --json file of the interrupted run".to_string()))?;
+    let mut done = vec![None; specs.len()];
+    if !path.exists() {
+        return Ok(done);
+    }
+    let saved = output::read_report(path)?;
+    if saved.workload != w.name() || saved.source != w.source() {
+        return Err(UserError(format!(
+            "error: {} holds a run of {} ({}), not of {}",
+            path.display(),
+            saved.workload,
+            saved.source,
+            w.source()
+        )));
+    }
+    for p in saved.points {
+        match specs.get(p.index as usize) {
+            Some(s) if s.params == p.params && s.seed == p.seed => {
+                let i = p.index as usize;
+                done[i] = Some(p);
+            }
+            _ => {
+                return Err(UserError(format!(
+                    "error: {} does not match this run (point {} differs): resume with the same flags",
+                    path.display(),
+                    p.index + 1
+                )))
+            }
+        }
+    }
+    Ok(done)
+}
