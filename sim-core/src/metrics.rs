@@ -50,7 +50,9 @@ catalogue! {
     VmallocFailed = "vmalloc.failed", Count, "", "vmalloc requests that found no room";
     OomKills = "oom.kills", Count, "", "OOM kills sent";
     OomKillLatency = "oom.kill_latency", Histogram, "ns", "SIGKILL sent to the victim's memory freed";
+    KillResponse = "kill.response", Histogram, "ns", "SIGKILL sent to the victim starting do_exit (where it noticed the signal)";
     ReclaimStall = "reclaim.stall", Histogram, "ns", "time an rmap walk (reclaim or truncate) waited for a lock held by a lock-all";
+    RmapWalk = "rmap.walk", Histogram, "ns", "one rmap walk from lock request to release: a page of reclaim, or a whole truncate";
     InvalidateCalls = "invalidate.calls", Count, "", "invalidate callbacks run";
     InvalidateMissed = "invalidate.missed", Count, "", "secondary-MMU mappings left pointing at a page that was unmapped";
     RaceUnregisterRelease = "race.unregister_release", Count, "", "unregister and ->release unlinking the same notifier at once, or unregister after the mm is gone";

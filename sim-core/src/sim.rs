@@ -274,6 +274,10 @@ impl<'p> Sim<'p> {
     }
 
     fn begin_exit(&mut self, t: TaskId) {
+        if let Some((sent, _)) = self.k.tasks[t as usize].fatal {
+            let now = self.k.now();
+            self.k.metrics.sample(crate::metrics::Metric::KillResponse, now - sent);
+        }
         self.fire_anchors(t, AnchorStep::Exit);
         self.k.tasks[t as usize].doing = "do_exit";
         self.ops(t).push(Op::Exit(Exit::new()));

@@ -861,16 +861,20 @@ pub struct Reclaim {
     vma: VmaId,
     page: u64,
     lock: LockId,
+    walk_start: Option<u64>,
 }
 
 impl Reclaim {
     pub fn new(count: u64) -> Reclaim {
-        Reclaim { left: count, pc: 0, vma: 0, page: 0, lock: 0 }
+        Reclaim { left: count, pc: 0, vma: 0, page: 0, lock: 0, walk_start: None }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self.pc {
             0 => {
+                if let Some(start) = self.walk_start.take() {
+                    k.metrics.sample(Metric::RmapWalk, k.now() - start);
+                }
                 if self.left == 0 || k.mem.present.is_empty() {
                     return Micro::Done;
                 }
@@ -887,6 +891,7 @@ impl Reclaim {
                     (None, None) => unreachable!("an anonymous VMA always has an anon_vma in sim"),
                 };
                 self.pc = 1;
+                self.walk_start = Some(k.now());
                 Micro::Lock { lock: self.lock, mode: rmap_mode(k), before: 0 }
             }
             1 => {
@@ -928,11 +933,12 @@ pub struct Truncate {
     file: FileId,
     pc: u8,
     last: Option<VmaId>,
+    start: u64,
 }
 
 impl Truncate {
     pub fn new(file: FileId) -> Truncate {
-        Truncate { file, pc: 0, last: None }
+        Truncate { file, pc: 0, last: None, start: 0 }
     }
 
     fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
@@ -940,6 +946,7 @@ impl Truncate {
         match self.pc {
             0 => {
                 self.pc = 1;
+                self.start = k.now();
                 Micro::Lock { lock, mode: Mode::Write, before: 0 }
             }
             1 => {
@@ -960,7 +967,10 @@ impl Truncate {
                     }
                 }
             }
-            _ => Micro::Done,
+            _ => {
+                k.metrics.sample(Metric::RmapWalk, k.now() - self.start);
+                Micro::Done
+            }
         }
     }
 }
