@@ -71,6 +71,8 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
         Ok(t) => t,
         Err(e) => return Err(not_utf8(path, bytes, e.valid_up_to()).into()),
     };
+    // A byte-order mark is not part of the text (editors do not count it as a column).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let src = Source::new(path, text.to_string(), 0);
     let stmts = parse::parse_file(&src).map_err(Diagnostics::finish)?;
     let (mut ir, mut diags) = check::check(&src, &stmts, overrides);

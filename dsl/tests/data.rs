@@ -414,3 +414,10 @@ fn the_book_examples_load() {
         }
     }
 }
+
+#[test]
+fn workloads_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<dsl::Workload>();
+    assert_send_sync::<dsl::Diagnostics>();
+}
