@@ -216,18 +216,28 @@ impl Diagnostics {
     }
 
     /// Sorts by position (stable, so two errors at one place keep the order they were found
-    /// in) and drops exact repeats.
+    /// in), drops exact repeats, and keeps at most [`PER_PLACE`] errors at one place (a limit
+    /// broken by many swept values would otherwise repeat once per point).
     pub(crate) fn finish(mut self) -> Diagnostics {
         self.0.sort_by_key(|d| d.0.order);
         let mut out: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
+        let mut seen: std::collections::BTreeSet<(u8, usize, String)> = std::collections::BTreeSet::new();
+        let mut at_place = 0;
         for d in self.0 {
-            if !out.contains(&d) {
+            if out.last().is_some_and(|last: &Diagnostic| last.0.order != d.0.order) {
+                at_place = 0;
+            }
+            if at_place < PER_PLACE && seen.insert((d.0.order.0, d.0.order.1, d.0.message.clone())) {
+                at_place += 1;
                 out.push(d);
             }
         }
         Diagnostics(out)
     }
 }
+
+/// Most errors reported at one place.
+pub const PER_PLACE: usize = 5;
 
 impl From<Diagnostic> for Diagnostics {
     fn from(d: Diagnostic) -> Self {
