@@ -465,6 +465,8 @@ struct Checker<'s> {
     drivers: Vec<String>,
     processes: Vec<String>,
     targets: Vec<String>,
+    /// Params and sweeps whose declaration was in error: their uses are not errors again.
+    broken: Vec<String>,
 }
 
 /// Checks the syntax tree against itself and the overrides. Always returns the resolved form
@@ -478,6 +480,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         drivers: Vec::new(),
         processes: Vec::new(),
         targets: Vec::new(),
+        broken: Vec::new(),
     };
     let mut ir = Ir {
         name: None,
@@ -537,8 +540,9 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
                     ir.strategy = StrategyIr::Swept(c.strategy_list(list));
                     ir.sweep_order.push((None, name.span));
                 } else {
-                    if let Some(values) = c.list_values(list) {
-                        c.declare_param(name, &values, true);
+                    match c.list_values(list) {
+                        Some(values) => c.declare_param(name, &values, true),
+                        None => c.broken.push(name.text.clone()),
                     }
                     if c.params.last().is_some_and(|p| p.name == name.text) {
                         ir.sweep_order.push((Some(c.params.len() - 1), name.span));
@@ -708,11 +712,16 @@ impl Checker<'_> {
             }
         }
         if typed.len() != values.len() {
+            self.broken.push(name.text.clone());
             return;
         }
-        let Some(kind) = self.common_kind(&typed, values) else { return };
+        let Some(kind) = self.common_kind(&typed, values) else {
+            self.broken.push(name.text.clone());
+            return;
+        };
         if values.is_empty() {
             self.err(name.span, format!("sweep '{}' has no values", name.text), None);
+            self.broken.push(name.text.clone());
             return;
         }
         self.params.push(ParamDecl { name: name.text.clone(), span: name.span, kind, values: typed, swept });
@@ -884,6 +893,9 @@ impl Checker<'_> {
                 }
                 continue;
             }
+            if self.broken.contains(k) {
+                continue;
+            }
             let Some(i) = self.params.iter().position(|p| &p.name == k) else {
                 let mut known = self.param_names();
                 known.insert(0, "strategy");
@@ -981,6 +993,7 @@ impl Checker<'_> {
                     return bad;
                 }
             },
+            ValKind::Var(name) if self.broken.contains(name) => return bad,
             ValKind::Var(name) => {
                 let Some(i) = self.params.iter().position(|p| &p.name == name) else {
                     let mut known = self.param_names();
@@ -1460,6 +1473,9 @@ impl Checker<'_> {
                     None
                 }
             };
+        }
+        if self.broken.contains(&name.text) {
+            return None;
         }
         let Some(p) = self.params.iter().find(|p| p.name == name.text) else {
             let mut known = self.param_names();
