@@ -2,7 +2,7 @@
 //! resolved form that `lower` instantiates per point, and every error it finds, not just the first.
 
 use crate::ast::{self, ActionKind, AtTime, ExpectKind, ExprKind, List, Lit, StepKind, StmtKind, Val, ValKind};
-use crate::diagnostic::{nearest, suggest, Diagnostics, Source, Span};
+use crate::diagnostic::{nearest, suggest, Diagnostics, ErrorKind, Source, Span, Thing};
 use sim_core::cost::{Cost, COSTS};
 use sim_core::metrics::{MetricKind, METRICS};
 use sim_core::program::{
@@ -317,10 +317,17 @@ fn parse_u64(digits: &str) -> Option<u64> {
     Some(v)
 }
 
-/// A literal written as `text`, read as `unit` demands; `Err((message, help))`.
-fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> {
+/// A value that could not be read: what is wrong, and a help line if there is one.
+type Fail = Box<(ErrorKind, Option<String>)>;
+
+fn fail(kind: ErrorKind, help: Option<String>) -> Fail {
+    Box::new((kind, help))
+}
+
+/// A literal written as `text`, read as `unit` demands; `Err(fail(message, help))`.
+fn read_number(text: &str, unit: Unit) -> Result<u64, Fail> {
     let p = num_parts(text);
-    let too_big = || (format!("'{text}' is too large (the limit is {})", u64::MAX), None);
+    let too_big = || fail(ErrorKind::TooLarge { text: text.to_string() }, None);
     if p.neg {
         let what = match unit {
             Unit::Count => "a count must be positive",
@@ -328,7 +335,7 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> 
             Unit::Dur => "a duration cannot be negative",
             _ => "this value cannot be negative",
         };
-        return Err((format!("{what}, found {text}"), None));
+        return Err(fail(ErrorKind::Negative { what, text: text.to_string() }, None));
     }
     match unit {
         Unit::Count | Unit::Int => {
@@ -338,10 +345,10 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> 
                 } else {
                     None
                 };
-                return Err((format!("{} takes no unit, found '{text}'", Unit::describe(unit)), help));
+                return Err(fail(ErrorKind::TakesNoUnit { what: unit.describe(), text: text.to_string() }, help));
             }
             if !p.frac.is_empty() {
-                return Err((format!("expected a whole number, found '{text}'"), None));
+                return Err(fail(ErrorKind::NotWhole { text: text.to_string() }, None));
             }
             parse_u64(&p.int).ok_or_else(too_big)
         }
@@ -355,11 +362,14 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> 
                 } else {
                     "sizes take K, M, G or T (powers of 1024); a bare number means bytes".to_string()
                 };
-                return Err((format!("unknown size unit '{}' in '{text}'", p.suffix), Some(help)));
+                return Err(fail(
+                    ErrorKind::UnknownUnit { of: "size ", unit: p.suffix.to_string(), text: text.to_string() },
+                    Some(help),
+                ));
             };
             if !p.frac.is_empty() {
-                return Err((
-                    format!("a size must be a whole number, found '{text}'"),
+                return Err(fail(
+                    ErrorKind::SizeNotWhole { text: text.to_string() },
                     Some("use a smaller unit, such as 1536K for 1.5M".to_string()),
                 ));
             }
@@ -367,8 +377,8 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> 
         }
         Unit::Dur => {
             if p.suffix.is_empty() {
-                return Err((
-                    format!("a duration needs a unit, found '{text}'"),
+                return Err(fail(
+                    ErrorKind::DurationNeedsUnit { text: text.to_string() },
                     Some(format!("write {0}ns, {0}us, {0}ms or {0}s", p.int)),
                 ));
             }
@@ -377,14 +387,17 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> 
                     Some(u) => format!("did you mean '{}{u}'?", text.trim_end_matches(p.suffix)),
                     None => "durations take ns, us, ms or s".to_string(),
                 };
-                return Err((format!("unknown duration unit '{}' in '{text}'", p.suffix), Some(help)));
+                return Err(fail(
+                    ErrorKind::UnknownUnit { of: "duration ", unit: p.suffix.to_string(), text: text.to_string() },
+                    Some(help),
+                ));
             };
             let int = parse_u64(&p.int).and_then(|v| v.checked_mul(mult)).ok_or_else(too_big)?;
             let frac = p.frac.trim_end_matches('0');
             if frac.is_empty() {
                 return Ok(int);
             }
-            let not_whole = || (format!("{text} is not a whole number of nanoseconds"), None);
+            let not_whole = || fail(ErrorKind::FractionalNs { text: text.to_string() }, None);
             // mult is at most 10^9, so a fraction of more than 9 significant digits cannot be whole.
             if frac.len() > 9 {
                 return Err(not_whole());
@@ -397,13 +410,13 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, (String, Option<String>)> 
             u64::try_from(f / den).ok().and_then(|f| int.checked_add(f)).ok_or_else(too_big)
         }
         Unit::Bool | Unit::Strategy | Unit::LockKind => {
-            Err((format!("expected {}, found '{text}'", unit.describe()), None))
+            Err(fail(ErrorKind::Expected { expected: unit.describe().to_string(), found: format!("'{text}'") }, None))
         }
     }
 }
 
 /// A literal in a `param`, `sweep`, `when` or `-p`: its kind comes from how it is written.
-fn read_literal(lit: &Lit) -> Result<Typed, (String, Option<String>)> {
+fn read_literal(lit: &Lit) -> Result<Typed, Fail> {
     match lit {
         Lit::Word(w) if w == "true" => Ok(Typed::Bool(true)),
         Lit::Word(w) if w == "false" => Ok(Typed::Bool(false)),
@@ -411,12 +424,15 @@ fn read_literal(lit: &Lit) -> Result<Typed, (String, Option<String>)> {
         Lit::Number(text) => {
             let p = num_parts(text);
             if p.neg {
-                return Err((format!("a parameter value cannot be negative, found {text}"), None));
+                return Err(fail(
+                    ErrorKind::Negative { what: "a parameter value cannot be negative", text: text.to_string() },
+                    None,
+                ));
             }
             if p.suffix.is_empty() {
                 if !p.frac.is_empty() {
-                    return Err((
-                        format!("expected a whole number, found '{text}'"),
+                    return Err(fail(
+                        ErrorKind::NotWhole { text: text.to_string() },
                         Some("only durations may have a fraction, such as 1.5us".to_string()),
                     ));
                 }
@@ -426,8 +442,8 @@ fn read_literal(lit: &Lit) -> Result<Typed, (String, Option<String>)> {
             } else if DUR_UNITS.iter().any(|(u, _)| *u == p.suffix) {
                 read_number(text, Unit::Dur).map(Typed::Dur)
             } else {
-                Err((
-                    format!("unknown unit '{}' in '{text}'", p.suffix),
+                Err(fail(
+                    ErrorKind::UnknownUnit { of: "", unit: p.suffix.to_string(), text: text.to_string() },
                     Some("sizes take K, M, G or T; durations take ns, us, ms or s".to_string()),
                 ))
             }
@@ -436,21 +452,21 @@ fn read_literal(lit: &Lit) -> Result<Typed, (String, Option<String>)> {
 }
 
 /// A number in an `expect` expression: a unit converts it to bytes or nanoseconds.
-fn read_expr_number(text: &str) -> Result<f64, (String, Option<String>)> {
+fn read_expr_number(text: &str) -> Result<f64, Fail> {
     let p = num_parts(text);
     let mult = if let Some(&(_, m)) = SIZE_UNITS.iter().chain(DUR_UNITS).find(|(u, _)| *u == p.suffix) {
         m
     } else {
-        return Err((
-            format!("unknown unit '{}' in '{text}'", p.suffix),
+        return Err(fail(
+            ErrorKind::UnknownUnit { of: "", unit: p.suffix.to_string(), text: text.to_string() },
             Some("sizes take K, M, G or T; durations take ns, us, ms or s".to_string()),
         ));
     };
     let digits = if p.frac.is_empty() { p.int.clone() } else { format!("{}.{}", p.int, p.frac) };
-    let v: f64 = digits.parse().map_err(|_| (format!("'{text}' is not a number"), None))?;
+    let v: f64 = digits.parse().map_err(|_| fail(ErrorKind::NotANumber { text: text.to_string() }, None))?;
     let v = v * mult as f64;
     if !v.is_finite() {
-        return Err((format!("'{text}' is too large"), None));
+        return Err(fail(ErrorKind::FloatTooLarge { text: text.to_string() }, None));
     }
     Ok(if p.neg { -v } else { v })
 }
@@ -465,6 +481,8 @@ struct Checker<'s> {
     drivers: Vec<String>,
     processes: Vec<String>,
     targets: Vec<String>,
+    /// Params and sweeps whose declaration was in error: their uses are not errors again.
+    broken: Vec<String>,
 }
 
 /// Checks the syntax tree against itself and the overrides. Always returns the resolved form
@@ -478,6 +496,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         drivers: Vec::new(),
         processes: Vec::new(),
         targets: Vec::new(),
+        broken: Vec::new(),
     };
     let mut ir = Ir {
         name: None,
@@ -508,7 +527,9 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         };
         if let Some(what) = once {
             if seen_once.iter().any(|(w, _)| *w == what) {
-                c.diags.push(src.error(s.span, format!("'{what}' is given twice")).with_help("keep one of them"));
+                c.diags.push(
+                    src.error(s.span, ErrorKind::GivenTwice { name: what.to_string() }).with_help("keep one of them"),
+                );
             } else {
                 seen_once.push((what, s.span));
             }
@@ -517,7 +538,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             StmtKind::Strategy(v) => {
                 if matches!(ir.strategy, StrategyIr::Swept(_)) {
                     c.diags.push(
-                        src.error(v.span, "the strategy is both set and swept")
+                        src.error(v.span, ErrorKind::StrategySetAndSwept)
                             .with_help("remove the 'strategy' statement or the sweep"),
                     );
                 }
@@ -527,18 +548,22 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             StmtKind::Sweep { name, list } => {
                 if name.text == "strategy" {
                     if matches!(ir.strategy, StrategyIr::Swept(_)) {
-                        c.diags.push(src.error(name.span, "'strategy' is already defined as a sweep"));
+                        c.diags.push(src.error(
+                            name.span,
+                            ErrorKind::AlreadyDefined { name: "strategy".to_string(), as_what: "a sweep" },
+                        ));
                     } else if strategy_stmt.is_some() {
                         c.diags.push(
-                            src.error(name.span, "the strategy is both set and swept")
+                            src.error(name.span, ErrorKind::StrategySetAndSwept)
                                 .with_help("remove the 'strategy' statement or the sweep"),
                         );
                     }
                     ir.strategy = StrategyIr::Swept(c.strategy_list(list));
                     ir.sweep_order.push((None, name.span));
                 } else {
-                    if let Some(values) = c.list_values(list) {
-                        c.declare_param(name, &values, true);
+                    match c.list_values(list) {
+                        Some(values) => c.declare_param(name, &values, true),
+                        None => c.broken.push(name.text.clone()),
                     }
                     if c.params.last().is_some_and(|p| p.name == name.text) {
                         ir.sweep_order.push((Some(c.params.len() - 1), name.span));
@@ -547,19 +572,28 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             }
             StmtKind::File { name, .. } => {
                 if c.files.contains(&name.text) {
-                    c.diags.push(src.error(name.span, format!("file \"{}\" is defined twice", name.text)));
+                    c.diags.push(
+                        src.error(name.span, ErrorKind::DefinedTwice { thing: Thing::File, name: name.text.clone() }),
+                    );
                 }
                 c.files.push(name.text.clone());
             }
             StmtKind::Driver { name, .. } => {
                 if c.drivers.contains(&name.text) {
-                    c.diags.push(src.error(name.span, format!("driver '{}' is defined twice", name.text)));
+                    c.diags.push(
+                        src.error(name.span, ErrorKind::DefinedTwice { thing: Thing::Driver, name: name.text.clone() }),
+                    );
                 }
                 c.drivers.push(name.text.clone());
             }
             StmtKind::Process { name, .. } => {
                 if c.processes.contains(&name.text) {
-                    c.diags.push(src.error(name.span, format!("process '{}' is defined twice", name.text)));
+                    c.diags.push(
+                        src.error(
+                            name.span,
+                            ErrorKind::DefinedTwice { thing: Thing::Process, name: name.text.clone() },
+                        ),
+                    );
                 }
                 c.processes.push(name.text.clone());
             }
@@ -622,7 +656,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
                         let anchor = ANCHORS.iter().find(|(n, _)| *n == step.text).map(|(_, a)| *a);
                         if anchor.is_none() {
                             c.diags.push(
-                                src.error(step.span, format!("unknown step '{}' to wait for", step.text))
+                                src.error(step.span, ErrorKind::UnknownAnchor { name: step.text.clone() })
                                     .with_help_opt(suggest(&step.text, ANCHORS.iter().map(|(n, _)| *n))),
                             );
                         }
@@ -670,8 +704,8 @@ impl Ctx {
 }
 
 impl Checker<'_> {
-    fn err(&mut self, span: Span, msg: impl Into<String>, help: Option<String>) {
-        self.diags.push(self.src.error(span, msg).with_help_opt(help));
+    fn err(&mut self, span: Span, kind: ErrorKind, help: Option<String>) {
+        self.diags.push(self.src.error(span, kind).with_help_opt(help));
     }
 
     fn param_names(&self) -> Vec<&str> {
@@ -681,20 +715,20 @@ impl Checker<'_> {
     fn declare_param(&mut self, name: &ast::Name, values: &[Val], swept: bool) {
         let what = if swept { "sweep" } else { "param" };
         if name.text == "index" {
-            self.err(name.span, "'index' is reserved for $index, the instance number", None);
+            self.err(name.span, ErrorKind::IndexReserved, None);
             return;
         }
         if name.text == "strategy" {
             self.err(
                 name.span,
-                "'strategy' cannot be a param",
+                ErrorKind::StrategyParam,
                 Some("use 'strategy NAME', or 'sweep strategy = [...]'".to_string()),
             );
             return;
         }
         if let Some(prev) = self.params.iter().find(|p| p.name == name.text) {
             let prev_what = if prev.swept { "a sweep" } else { "a param" };
-            self.err(name.span, format!("'{}' is already defined as {prev_what}", name.text), None);
+            self.err(name.span, ErrorKind::AlreadyDefined { name: name.text.clone(), as_what: prev_what }, None);
             return;
         }
         let mut typed = Vec::new();
@@ -702,17 +736,22 @@ impl Checker<'_> {
             match &v.kind {
                 ValKind::Lit(l) => match read_literal(l) {
                     Ok(t) => typed.push(t),
-                    Err((m, h)) => self.err(v.span, m, h),
+                    Err(e) => self.err(v.span, e.0, e.1),
                 },
-                _ => self.err(v.span, format!("a {what} value must be a literal such as 4096, 4K, 20us or true"), None),
+                _ => self.err(v.span, ErrorKind::NotLiteral { what }, None),
             }
         }
         if typed.len() != values.len() {
+            self.broken.push(name.text.clone());
             return;
         }
-        let Some(kind) = self.common_kind(&typed, values) else { return };
+        let Some(kind) = self.common_kind(&typed, values) else {
+            self.broken.push(name.text.clone());
+            return;
+        };
         if values.is_empty() {
-            self.err(name.span, format!("sweep '{}' has no values", name.text), None);
+            self.err(name.span, ErrorKind::EmptySweep { name: name.text.clone() }, None);
+            self.broken.push(name.text.clone());
             return;
         }
         self.params.push(ParamDecl { name: name.text.clone(), span: name.span, kind, values: typed, swept });
@@ -729,7 +768,7 @@ impl Checker<'_> {
                 _ => {
                     self.err(
                         v.span,
-                        format!("{} among values that are {}", k.describe(), kind.describe()),
+                        ErrorKind::MixedSweep { found: k.describe(), others: kind.describe() },
                         Some("every value of a sweep must be of one kind".to_string()),
                     );
                     return None;
@@ -750,11 +789,15 @@ impl Checker<'_> {
                     return None;
                 };
                 if hi > 63 {
-                    self.err(b.span, format!("pow2 goes up to 2^63, found {hi}"), None);
+                    self.err(b.span, ErrorKind::Pow2TooHigh { hi }, None);
                     return None;
                 }
                 if lo > hi {
-                    self.err(*span, format!("empty range {lo}..{hi}"), Some(format!("write pow2({hi}..{lo})")));
+                    self.err(
+                        *span,
+                        ErrorKind::EmptyRange { lo: lo.to_string(), hi: hi.to_string() },
+                        Some(format!("write pow2({hi}..{lo})")),
+                    );
                     return None;
                 }
                 Some(
@@ -768,11 +811,11 @@ impl Checker<'_> {
 
     fn strategy_list(&mut self, list: &List) -> Vec<Strategy> {
         let List::Items(items, span) = list else {
-            self.err(self.list_span(list), "a strategy sweep needs a list of names such as [mm_lock, unsorted]", None);
+            self.err(self.list_span(list), ErrorKind::StrategySweepNotList, None);
             return Vec::new();
         };
         if items.is_empty() {
-            self.err(*span, "sweep 'strategy' has no values", None);
+            self.err(*span, ErrorKind::EmptySweep { name: "strategy".to_string() }, None);
         }
         let mut out = Vec::new();
         for v in items {
@@ -794,12 +837,16 @@ impl Checker<'_> {
             ValKind::Lit(Lit::Word(w)) => match Strategy::by_name(w) {
                 Some(s) => Some(s),
                 None => {
-                    self.err(v.span, format!("unknown strategy '{w}'"), suggest(w, strategy_names()));
+                    self.err(
+                        v.span,
+                        ErrorKind::Unknown { what: "strategy", name: w.clone() },
+                        suggest(w, strategy_names()),
+                    );
                     None
                 }
             },
             _ => {
-                self.err(v.span, "expected a strategy such as mm_lock", suggest("", strategy_names()));
+                self.err(v.span, ErrorKind::ExpectedStrategy, suggest("", strategy_names()));
                 None
             }
         }
@@ -821,7 +868,7 @@ impl Checker<'_> {
                 StepKind::Fork { name, body } => {
                     if let Some(n) = name {
                         if self.processes.contains(&n.text) {
-                            self.err(n.span, format!("fork child '{}' has the name of a process", n.text), None);
+                            self.err(n.span, ErrorKind::ForkNamedLikeProcess { name: n.text.clone() }, None);
                         } else if !self.targets.contains(&n.text) {
                             self.targets.push(n.text.clone());
                         }
@@ -857,9 +904,9 @@ impl Checker<'_> {
         for ((k, v), (name_at, value_at)) in overrides.iter().zip(at) {
             let name_span = Span::new(name_at, name_at + k.len());
             let value_span = Span::new(value_at, value_at + v.len());
-            let bad_value = |msg: String, help: Option<String>| cmd.error(value_span, msg).with_help_opt(help);
+            let bad_value = |kind: ErrorKind, help: Option<String>| cmd.error(value_span, kind).with_help_opt(help);
             if v.contains('\n') {
-                self.diags.push(bad_value("a value cannot contain a newline".to_string(), None));
+                self.diags.push(bad_value(ErrorKind::NewlineInValue, None));
                 continue;
             }
             let val = match crate::parse::parse_override(&cmd, v, value_at) {
@@ -873,15 +920,22 @@ impl Checker<'_> {
                 match &val.kind {
                     ValKind::Lit(Lit::Word(w)) => match Strategy::by_name(w) {
                         Some(s) => ir.strategy = StrategyIr::Fixed(s),
-                        None => {
-                            self.diags.push(bad_value(format!("unknown strategy '{w}'"), suggest(w, strategy_names())))
-                        }
+                        None => self.diags.push(bad_value(
+                            ErrorKind::Unknown { what: "strategy", name: w.clone() },
+                            suggest(w, strategy_names()),
+                        )),
                     },
                     _ => self.diags.push(bad_value(
-                        format!("expected a strategy such as mm_lock, found '{v}'"),
+                        ErrorKind::Expected {
+                            expected: "a strategy such as mm_lock".to_string(),
+                            found: format!("'{v}'"),
+                        },
                         suggest("", strategy_names()),
                     )),
                 }
+                continue;
+            }
+            if self.broken.contains(k) {
                 continue;
             }
             let Some(i) = self.params.iter().position(|p| &p.name == k) else {
@@ -892,17 +946,25 @@ impl Checker<'_> {
                     None if known.len() > 1 => Some(format!("parameters of this workload: {}", known.join(", "))),
                     None => Some("this workload has no param or sweep besides strategy".to_string()),
                 };
-                self.diags.push(cmd.error(name_span, format!("unknown parameter '{k}'")).with_help_opt(help));
+                self.diags.push(
+                    cmd.error(name_span, ErrorKind::Unknown { what: "parameter", name: k.clone() }).with_help_opt(help),
+                );
                 continue;
             };
             let ValKind::Lit(lit) = &val.kind else {
-                self.diags
-                    .push(bad_value(format!("expected a value such as 4096, 4K, 20us or true, found '{v}'"), None));
+                self.diags.push(bad_value(
+                    ErrorKind::Expected {
+                        expected: "a value such as 4096, 4K, 20us or true".to_string(),
+                        found: format!("'{v}'"),
+                    },
+                    None,
+                ));
                 continue;
             };
             let typed = match read_literal(lit) {
                 Ok(t) => t,
-                Err((m, h)) => {
+                Err(e) => {
+                    let (m, h) = *e;
                     self.diags.push(bad_value(m, h));
                     continue;
                 }
@@ -914,7 +976,12 @@ impl Checker<'_> {
             }
             let ok = typed.kind() == p.kind || (p.kind == Kind::Size && typed.kind() == Kind::Int);
             if !ok {
-                let msg = format!("'{k}' is {}, found {} '{v}'", p.kind.describe(), typed.kind().describe());
+                let msg = ErrorKind::WrongKind {
+                    name: k.clone(),
+                    kind: p.kind.describe(),
+                    found: typed.kind().describe(),
+                    text: Some(v.clone()),
+                };
                 let example = p.values.first().map(|t| format!("such as {k}={}", show_typed(t)));
                 self.diags.push(bad_value(msg, example));
                 continue;
@@ -935,7 +1002,7 @@ impl Checker<'_> {
                 _ => None,
             },
             _ => {
-                self.err(v.span, format!("expected {} written out, not a variable", unit.describe()), None);
+                self.err(v.span, ErrorKind::NotWrittenOut { expected: unit.describe() }, None);
                 None
             }
         }
@@ -951,7 +1018,8 @@ impl Checker<'_> {
                     Unit::Dur => Typed::Dur(n),
                     _ => Typed::Int(n),
                 }),
-                Err((m, h)) => {
+                Err(e) => {
+                    let (m, h) = *e;
                     self.err(v.span, m, h);
                     return bad;
                 }
@@ -962,13 +1030,21 @@ impl Checker<'_> {
                 (Unit::Strategy, _) => match Strategy::by_name(w) {
                     Some(_) => VK::Const(Typed::Name(w.clone())),
                     None => {
-                        self.err(v.span, format!("unknown strategy '{w}'"), suggest(w, strategy_names()));
+                        self.err(
+                            v.span,
+                            ErrorKind::Unknown { what: "strategy", name: w.clone() },
+                            suggest(w, strategy_names()),
+                        );
                         return bad;
                     }
                 },
                 (Unit::LockKind, "spinlock" | "rwsem") => VK::Const(Typed::Name(w.clone())),
                 (Unit::LockKind, _) => {
-                    self.err(v.span, format!("unknown lock kind '{w}'"), suggest(w, ["spinlock", "rwsem"]));
+                    self.err(
+                        v.span,
+                        ErrorKind::Unknown { what: "lock kind", name: w.clone() },
+                        suggest(w, ["spinlock", "rwsem"]),
+                    );
                     return bad;
                 }
                 _ => {
@@ -977,10 +1053,12 @@ impl Checker<'_> {
                     } else {
                         None
                     };
-                    self.err(v.span, format!("expected {}, found '{w}'", unit.describe()), help);
+                    let kind = ErrorKind::Expected { expected: unit.describe().to_string(), found: format!("'{w}'") };
+                    self.err(v.span, kind, help);
                     return bad;
                 }
             },
+            ValKind::Var(name) if self.broken.contains(name) => return bad,
             ValKind::Var(name) => {
                 let Some(i) = self.params.iter().position(|p| &p.name == name) else {
                     let mut known = self.param_names();
@@ -991,12 +1069,16 @@ impl Checker<'_> {
                     let help = help.or_else(|| {
                         Some("variables are bound by 'param NAME = VALUE' or 'sweep NAME = [...]'".to_string())
                     });
-                    self.err(v.span, format!("undefined variable '${name}'"), help);
+                    self.err(v.span, ErrorKind::Undefined { thing: Thing::Variable, name: name.clone() }, help);
                     return bad;
                 };
                 let Some(p) = self.params.get(i) else { return bad };
                 if !unit.accepts(p.kind) {
-                    let msg = format!("expected {}, but ${name} is {}", unit.describe(), p.kind.describe());
+                    let msg = ErrorKind::VariableKind {
+                        expected: unit.describe(),
+                        name: name.clone(),
+                        kind: p.kind.describe(),
+                    };
                     let help = p.values.first().map(|t| format!("${name} is {}", show_typed(t)));
                     self.err(v.span, msg, help);
                     return bad;
@@ -1012,7 +1094,11 @@ impl Checker<'_> {
                         Unit::Strategy if Strategy::by_name(&n).is_none() => {
                             self.err(
                                 v.span,
-                                format!("unknown strategy '{n}' (${name} = {n})"),
+                                ErrorKind::UnknownFromVariable {
+                                    what: "strategy",
+                                    name: n.clone(),
+                                    variable: name.clone(),
+                                },
                                 suggest(&n, strategy_names()),
                             );
                             ok = false;
@@ -1020,7 +1106,11 @@ impl Checker<'_> {
                         Unit::LockKind if !matches!(n.as_str(), "spinlock" | "rwsem") => {
                             self.err(
                                 v.span,
-                                format!("unknown lock kind '{n}' (${name} = {n})"),
+                                ErrorKind::UnknownFromVariable {
+                                    what: "lock kind",
+                                    name: n.clone(),
+                                    variable: name.clone(),
+                                },
                                 suggest(&n, ["spinlock", "rwsem"]),
                             );
                             ok = false;
@@ -1035,21 +1125,22 @@ impl Checker<'_> {
             }
             ValKind::Index => {
                 if !ctx.index {
-                    self.err(v.span, "$index is only defined inside a process body", None);
+                    self.err(v.span, ErrorKind::IndexOutside, None);
                     return bad;
                 }
                 if unit != Unit::Count {
-                    self.err(v.span, format!("expected {}, but $index is a number", unit.describe()), None);
+                    let kind = ErrorKind::VariableKind {
+                        expected: unit.describe(),
+                        name: "index".to_string(),
+                        kind: "a number",
+                    };
+                    self.err(v.span, kind, None);
                     return bad;
                 }
                 VK::Index
             }
             ValKind::Uniform(..) | ValKind::Exp(_) if !ctx.random => {
-                self.err(
-                    v.span,
-                    "a random value is not allowed here",
-                    Some("random values fit steps and actions".to_string()),
-                );
+                self.err(v.span, ErrorKind::RandomNotAllowed, Some("random values fit steps and actions".to_string()));
                 return bad;
             }
             ValKind::Uniform(a, b) => {
@@ -1066,7 +1157,9 @@ impl Checker<'_> {
         if !matches!(unit, Unit::Count | Unit::Int | Unit::Size | Unit::Dur)
             && matches!(kind, VK::Uniform(..) | VK::Exp(_))
         {
-            self.err(v.span, format!("expected {}, found a random value", unit.describe()), None);
+            let kind =
+                ErrorKind::Expected { expected: unit.describe().to_string(), found: "a random value".to_string() };
+            self.err(v.span, kind, None);
             return bad;
         }
         V { kind, span: v.span, unit }
@@ -1080,7 +1173,11 @@ impl Checker<'_> {
                 None => s.name.text.clone(),
             };
             if seen.contains(&key) {
-                self.err(s.span, format!("'{key}' is set twice in this machine block"), None);
+                self.err(
+                    s.span,
+                    ErrorKind::SetTwice { name: key.clone(), place: "this machine block".to_string() },
+                    None,
+                );
             }
             seen.push(key);
             let slot = match s.name.text.as_str() {
@@ -1095,7 +1192,7 @@ impl Checker<'_> {
                         Some(c) => m.costs.push((c, v)),
                         None => self.err(
                             arg.span,
-                            format!("unknown cost parameter '{}'", arg.text),
+                            ErrorKind::Unknown { what: "cost parameter", name: arg.text.clone() },
                             nearest(&arg.text, COSTS.iter().map(|c| c.name))
                                 .map(|n| format!("did you mean '{n}'?"))
                                 .or_else(|| Some("'sim costs' lists them".to_string())),
@@ -1106,7 +1203,7 @@ impl Checker<'_> {
                 other => {
                     self.err(
                         s.name.span,
-                        format!("unknown machine setting '{other}'"),
+                        ErrorKind::Unknown { what: "machine setting", name: other.to_string() },
                         suggest(other, MACHINE_SETTINGS.iter().copied()),
                     );
                     continue;
@@ -1127,12 +1224,16 @@ impl Checker<'_> {
             "keep_lock_data" => (&mut o.keep_lock_data, Unit::Bool),
             "lock_kind" => (&mut o.lock_kind, Unit::LockKind),
             other => {
-                self.err(name.span, format!("unknown option '{other}'"), suggest(other, OPTIONS.iter().copied()));
+                self.err(
+                    name.span,
+                    ErrorKind::Unknown { what: "option", name: other.to_string() },
+                    suggest(other, OPTIONS.iter().copied()),
+                );
                 return;
             }
         };
         if slot.is_some() {
-            self.err(name.span, format!("option '{}' is set twice", name.text), None);
+            self.err(name.span, ErrorKind::OptionSetTwice { name: name.text.clone() }, None);
         }
         *slot = Some(self.value(value, unit, Ctx::CONST));
     }
@@ -1150,12 +1251,16 @@ impl Checker<'_> {
                     } else {
                         suggest(other, DRIVER_SETTINGS.iter().copied())
                     };
-                    self.err(s.name.span, format!("unknown driver setting '{other}'"), help);
+                    self.err(s.name.span, ErrorKind::Unknown { what: "driver setting", name: other.to_string() }, help);
                     continue;
                 }
             };
             if slot.is_some() {
-                self.err(s.span, format!("'{}' is set twice in driver '{}'", s.name.text, name.text), None);
+                self.err(
+                    s.span,
+                    ErrorKind::SetTwice { name: s.name.text.clone(), place: format!("driver '{}'", name.text) },
+                    None,
+                );
             }
             *slot = Some(self.value(&s.value, unit, Ctx::CONST));
         }
@@ -1169,7 +1274,7 @@ impl Checker<'_> {
                 let help = nearest(&name.text, self.files.iter().map(String::as_str))
                     .map(|n| format!("did you mean \"{n}\"?"))
                     .or_else(|| Some("define it with 'file \"NAME\" size SIZE'".to_string()));
-                self.err(name.span, format!("undefined file \"{}\"", name.text), help);
+                self.err(name.span, ErrorKind::Undefined { thing: Thing::File, name: name.text.clone() }, help);
                 None
             }
         }
@@ -1182,7 +1287,7 @@ impl Checker<'_> {
                 let help = nearest(&name.text, self.drivers.iter().map(String::as_str))
                     .map(|n| format!("did you mean '{n}'?"))
                     .or_else(|| Some("define it with 'driver NAME { ... }'".to_string()));
-                self.err(name.span, format!("undefined driver '{}'", name.text), help);
+                self.err(name.span, ErrorKind::Undefined { thing: Thing::Driver, name: name.text.clone() }, help);
                 None
             }
         }
@@ -1195,13 +1300,13 @@ impl Checker<'_> {
                 let help = nearest(&t.name.text, self.targets.iter().map(String::as_str))
                     .map(|n| format!("did you mean '{n}'?"))
                     .or_else(|| Some("a target is a process or a named fork child".to_string()));
-                self.err(t.name.span, format!("undefined target '{}'", t.name.text), help);
+                self.err(t.name.span, ErrorKind::Undefined { thing: Thing::Target, name: t.name.text.clone() }, help);
                 None
             }
         };
         let index = t.index.as_ref().map(|i| {
             if i.kind == ValKind::Index {
-                self.err(i.span, "$index cannot pick a target", Some("write a number, such as rank[0]".to_string()));
+                self.err(i.span, ErrorKind::IndexTarget, Some("write a number, such as rank[0]".to_string()));
                 V { kind: VK::Bad, span: i.span, unit: Unit::Int }
             } else {
                 self.value(i, Unit::Int, Ctx::CONST)
@@ -1296,32 +1401,34 @@ impl Checker<'_> {
                 match self.params.iter().find(|p| p.name == param.text) {
                     Some(p) if !p.swept => self.err(
                         param.span,
-                        format!("slope needs a swept parameter, but '{}' is a param", param.text),
+                        ErrorKind::SlopeNotSwept { name: param.text.clone() },
                         Some(format!("write 'sweep {} = [...]'", param.text)),
                     ),
                     Some(p) if !matches!(p.kind, Kind::Int | Kind::Size | Kind::Dur) => self.err(
                         param.span,
-                        format!("slope needs a numeric sweep, but '{}' is {}", param.text, p.kind.describe()),
+                        ErrorKind::SlopeNotNumeric { name: param.text.clone(), kind: p.kind.describe() },
                         None,
                     ),
                     Some(_) => {}
-                    None if param.text == "strategy" => {
-                        self.err(param.span, "slope needs a numeric sweep, but strategies are names", None)
-                    }
+                    None if param.text == "strategy" => self.err(param.span, ErrorKind::SlopeStrategy, None),
                     None => {
                         let swept: Vec<&str> =
                             self.params.iter().filter(|p| p.swept).map(|p| p.name.as_str()).collect();
                         let help = nearest(&param.text, swept.iter().copied())
                             .map(|n| format!("did you mean '{n}'?"))
                             .or_else(|| Some("slope needs a 'sweep' of numbers".to_string()));
-                        self.err(param.span, format!("unknown sweep '{}'", param.text), help);
+                        self.err(param.span, ErrorKind::Unknown { what: "sweep", name: param.text.clone() }, help);
                     }
                 }
                 let lo = self.bound(lo, *lo_span);
                 let hi = self.bound(hi, *hi_span);
                 if let (Some(a), Some(b)) = (lo, hi) {
                     if a > b {
-                        self.err(lo_span.to(*hi_span), format!("empty range {a}..{b}"), None);
+                        self.err(
+                            lo_span.to(*hi_span),
+                            ErrorKind::EmptyRange { lo: a.to_string(), hi: b.to_string() },
+                            None,
+                        );
                     }
                 }
                 CheckKind::Slope { metric: metric?, param: param.text.clone(), lo: lo?, hi: hi? }
@@ -1337,12 +1444,13 @@ impl Checker<'_> {
         let Lit::Number(text) = lit else { return None };
         let p = num_parts(text);
         if !p.suffix.is_empty() {
-            self.err(span, format!("a slope bound is a plain number, found '{text}'"), None);
+            self.err(span, ErrorKind::SlopeBound { text: text.clone() }, None);
             return None;
         }
         match read_expr_number(text) {
             Ok(v) => Some(v),
-            Err((m, h)) => {
+            Err(e) => {
+                let (m, h) = *e;
                 self.err(span, m, h);
                 None
             }
@@ -1353,7 +1461,8 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Num(text) => match read_expr_number(text) {
                 Ok(v) => Some(Expr::Num(v)),
-                Err((m, h)) => {
+                Err(bad) => {
+                    let (m, h) = *bad;
                     self.err(e.span, m, h);
                     None
                 }
@@ -1363,7 +1472,7 @@ impl Checker<'_> {
                 let mut pairs = Vec::new();
                 for (name, value) in at {
                     if pairs.iter().any(|(n, _): &(String, ParamValue)| *n == name.text) {
-                        self.err(name.span, format!("'{}' is given twice", name.text), None);
+                        self.err(name.span, ErrorKind::GivenTwice { name: name.text.clone() }, None);
                     }
                     if let Some(v) = self.param_literal(name, value) {
                         pairs.push((name.text.clone(), v));
@@ -1393,7 +1502,7 @@ impl Checker<'_> {
             if info.kind == MetricKind::Histogram {
                 self.err(
                     path.span,
-                    format!("histogram '{text}' needs a field: .count .min .mean .p50 .p90 .p99 or .max"),
+                    ErrorKind::HistogramNeedsField { name: text.to_string() },
                     Some(format!("did you mean '{text}.max'?")),
                 );
                 return None;
@@ -1407,7 +1516,7 @@ impl Checker<'_> {
                     let kind = if info.kind == MetricKind::Count { "a count" } else { "a gauge" };
                     self.err(
                         field_span,
-                        format!("'{base}' is {kind} and has no field '{field}'"),
+                        ErrorKind::NoField { name: base.to_string(), kind, field: field.to_string() },
                         Some(format!("write '{base}'")),
                     );
                     return None;
@@ -1417,7 +1526,7 @@ impl Checker<'_> {
                     None => {
                         self.err(
                             field_span,
-                            format!("unknown histogram field '{field}'"),
+                            ErrorKind::Unknown { what: "histogram field", name: field.to_string() },
                             suggest(field, HistField::ALL.iter().map(|f| f.name())),
                         );
                         None
@@ -1437,7 +1546,7 @@ impl Checker<'_> {
         let help = nearest(text, known.iter().map(String::as_str))
             .map(|n| format!("did you mean '{n}'?"))
             .or_else(|| Some("the metrics catalogue lists every name".to_string()));
-        self.err(path.span, format!("unknown metric '{text}'"), help);
+        self.err(path.span, ErrorKind::Unknown { what: "metric", name: text.to_string() }, help);
         None
     }
 
@@ -1445,28 +1554,42 @@ impl Checker<'_> {
     /// parameter, VALUE a literal of its kind.
     fn param_literal(&mut self, name: &ast::Name, value: &Val) -> Option<ParamValue> {
         let ValKind::Lit(lit) = &value.kind else {
-            self.err(value.span, "expected a value written out, not a variable", None);
+            self.err(value.span, ErrorKind::NotWrittenOut { expected: "a value" }, None);
             return None;
         };
         if name.text == "strategy" {
             return match lit {
                 Lit::Word(w) if Strategy::by_name(w).is_some() => Some(ParamValue::Name(w.clone())),
                 Lit::Word(w) => {
-                    self.err(value.span, format!("unknown strategy '{w}'"), suggest(w, strategy_names()));
+                    self.err(
+                        value.span,
+                        ErrorKind::Unknown { what: "strategy", name: w.clone() },
+                        suggest(w, strategy_names()),
+                    );
                     None
                 }
                 Lit::Number(n) => {
-                    self.err(value.span, format!("expected a strategy such as mm_lock, found '{n}'"), None);
+                    self.err(
+                        value.span,
+                        ErrorKind::Expected {
+                            expected: "a strategy such as mm_lock".to_string(),
+                            found: format!("'{n}'"),
+                        },
+                        None,
+                    );
                     None
                 }
             };
+        }
+        if self.broken.contains(&name.text) {
+            return None;
         }
         let Some(p) = self.params.iter().find(|p| p.name == name.text) else {
             let mut known = self.param_names();
             known.insert(0, "strategy");
             let help = nearest(&name.text, known.iter().copied()).map(|n| format!("did you mean '{n}'?"));
             let help = help.or_else(|| Some(format!("conditions name a param or sweep: {}", known.join(", "))));
-            self.err(name.span, format!("unknown parameter '{}'", name.text), help);
+            self.err(name.span, ErrorKind::Unknown { what: "parameter", name: name.text.clone() }, help);
             return None;
         };
         let kind = p.kind;
@@ -1481,12 +1604,18 @@ impl Checker<'_> {
             Ok(t) => {
                 self.err(
                     value.span,
-                    format!("'{}' is {}, found {}", name.text, kind.describe(), t.kind().describe()),
+                    ErrorKind::WrongKind {
+                        name: name.text.clone(),
+                        kind: kind.describe(),
+                        found: t.kind().describe(),
+                        text: None,
+                    },
                     None,
                 );
                 None
             }
-            Err((m, h)) => {
+            Err(e) => {
+                let (m, h) = *e;
                 self.err(value.span, m, h);
                 None
             }
@@ -1536,7 +1665,7 @@ mod tests {
         assert_eq!(read_number("32T", Unit::Size), Ok(32 << 40));
         assert_eq!(read_number("1.5us", Unit::Dur), Ok(1500));
         assert_eq!(
-            read_number("0.5ns", Unit::Dur).map_err(|e| e.0),
+            read_number("0.5ns", Unit::Dur).map_err(|e| e.0.to_string()),
             Err("0.5ns is not a whole number of nanoseconds".to_string())
         );
         assert_eq!(read_number("1.000000001s", Unit::Dur), Ok(1_000_000_001));

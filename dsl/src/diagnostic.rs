@@ -64,7 +64,7 @@ impl Source {
     }
 
     /// A diagnostic at `span`.
-    pub fn error(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn error(&self, span: Span, kind: ErrorKind) -> Diagnostic {
         let mut start = span.start.min(self.text.len());
         while !self.text.is_char_boundary(start) {
             start -= 1;
@@ -83,10 +83,352 @@ impl Source {
             col,
             width,
             source_line: line.to_string(),
-            message: message.into(),
+            message: kind.to_string(),
+            kind,
             help: None,
             order: (self.rank, start),
         }))
+    }
+}
+
+/// A thing that has a name in a workload, as errors quote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Thing {
+    File,
+    Driver,
+    Process,
+    Target,
+    Variable,
+}
+
+impl Thing {
+    fn quote(self, name: &str) -> String {
+        match self {
+            Thing::File => format!("file \"{name}\""),
+            Thing::Driver => format!("driver '{name}'"),
+            Thing::Process => format!("process '{name}'"),
+            Thing::Target => format!("target '{name}'"),
+            Thing::Variable => format!("variable '${name}'"),
+        }
+    }
+}
+
+/// What is wrong, with the facts the message needs. Every message is written in
+/// `Display` below, in one match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    // ---- input and syntax
+    NotUtf8 {
+        byte: u8,
+    },
+    UnterminatedString,
+    NestingTooDeep {
+        limit: usize,
+    },
+    /// `expected` and `found` are already phrased ("a size such as 4K or 2M", "'}'").
+    Expected {
+        expected: String,
+        found: String,
+    },
+    UnknownEscape {
+        escape: char,
+    },
+    InternalParser,
+    NewlineInValue,
+    // ---- names
+    /// `what` is the kind of name: "strategy", "option", "metric", ...
+    Unknown {
+        what: &'static str,
+        name: String,
+    },
+    /// A name from a variable: `unknown strategy 'x' ($s = x)`.
+    UnknownFromVariable {
+        what: &'static str,
+        name: String,
+        variable: String,
+    },
+    Undefined {
+        thing: Thing,
+        name: String,
+    },
+    UnknownAnchor {
+        name: String,
+    },
+    DefinedTwice {
+        thing: Thing,
+        name: String,
+    },
+    AlreadyDefined {
+        name: String,
+        as_what: &'static str,
+    },
+    GivenTwice {
+        name: String,
+    },
+    SetTwice {
+        name: String,
+        place: String,
+    },
+    OptionSetTwice {
+        name: String,
+    },
+    StrategySetAndSwept,
+    IndexReserved,
+    StrategyParam,
+    ForkNamedLikeProcess {
+        name: String,
+    },
+    // ---- values and kinds
+    TooLarge {
+        text: String,
+    },
+    FloatTooLarge {
+        text: String,
+    },
+    NotANumber {
+        text: String,
+    },
+    /// `what` says what cannot be negative: "a count must be positive", "a size cannot be negative".
+    Negative {
+        what: &'static str,
+        text: String,
+    },
+    TakesNoUnit {
+        what: &'static str,
+        text: String,
+    },
+    NotWhole {
+        text: String,
+    },
+    /// `of` is "size ", "duration " or "".
+    UnknownUnit {
+        of: &'static str,
+        unit: String,
+        text: String,
+    },
+    SizeNotWhole {
+        text: String,
+    },
+    DurationNeedsUnit {
+        text: String,
+    },
+    FractionalNs {
+        text: String,
+    },
+    NotLiteral {
+        what: &'static str,
+    },
+    NotWrittenOut {
+        expected: &'static str,
+    },
+    ExpectedStrategy,
+    /// A variable (or `$index`) of the wrong kind for its position.
+    VariableKind {
+        expected: &'static str,
+        name: String,
+        kind: &'static str,
+    },
+    /// A param's value of the wrong kind (`text` is the value as written, if shown).
+    WrongKind {
+        name: String,
+        kind: &'static str,
+        found: &'static str,
+        text: Option<String>,
+    },
+    MixedSweep {
+        found: &'static str,
+        others: &'static str,
+    },
+    EmptySweep {
+        name: String,
+    },
+    StrategySweepNotList,
+    Pow2TooHigh {
+        hi: u64,
+    },
+    EmptyRange {
+        lo: String,
+        hi: String,
+    },
+    IndexOutside,
+    IndexTarget,
+    RandomNotAllowed,
+    // ---- checks
+    SlopeNotSwept {
+        name: String,
+    },
+    SlopeNotNumeric {
+        name: String,
+        kind: &'static str,
+    },
+    SlopeStrategy,
+    SlopeBound {
+        text: String,
+    },
+    HistogramNeedsField {
+        name: String,
+    },
+    NoField {
+        name: String,
+        kind: &'static str,
+        field: String,
+    },
+    // ---- limits, per point (`from` is " ($vmas = 4096)" when a variable gave the value)
+    PointMissing {
+        name: String,
+    },
+    PointStrategy,
+    NotPositive {
+        what: &'static str,
+        from: String,
+    },
+    TooMany {
+        what: &'static str,
+        n: u64,
+        from: String,
+    },
+    UniformEmpty {
+        lo: String,
+        hi: String,
+        from: String,
+    },
+    RandomCanBeZero {
+        what: &'static str,
+        how: &'static str,
+    },
+    FileOverMemory {
+        name: String,
+        size: String,
+        memory: String,
+        from: String,
+    },
+    MappingOverFile {
+        size: String,
+        name: String,
+        file_size: String,
+        from: String,
+    },
+    OverMapCount {
+        n: u64,
+        limit: u64,
+        from: String,
+    },
+    OverMemory {
+        n: u64,
+        size: String,
+        total: String,
+        memory: String,
+        from: String,
+    },
+    MmapOverflow {
+        n: u64,
+        size: String,
+        from: String,
+    },
+    IndexOutOfRange {
+        name: String,
+        index: u64,
+        instances: Option<u32>,
+        from: String,
+    },
+    TooManyPoints {
+        points: String,
+        limit: u64,
+    },
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ErrorKind::*;
+        match self {
+            NotUtf8 { byte } => write!(f, "the file is not valid UTF-8 (byte 0x{byte:02X})"),
+            UnterminatedString => write!(f, "unterminated string"),
+            NestingTooDeep { limit } => write!(f, "nesting deeper than {limit} levels"),
+            Expected { expected, found } => write!(f, "expected {expected}, found {found}"),
+            UnknownEscape { escape } => write!(f, "unknown escape '\\{escape}' in a string"),
+            InternalParser => write!(f, "internal error: the parser gave an unexpected tree"),
+            NewlineInValue => write!(f, "a value cannot contain a newline"),
+            Unknown { what, name } => write!(f, "unknown {what} '{name}'"),
+            UnknownFromVariable { what, name, variable } => write!(f, "unknown {what} '{name}' (${variable} = {name})"),
+            Undefined { thing, name } => write!(f, "undefined {}", thing.quote(name)),
+            UnknownAnchor { name } => write!(f, "unknown step '{name}' to wait for"),
+            DefinedTwice { thing, name } => write!(f, "{} is defined twice", thing.quote(name)),
+            AlreadyDefined { name, as_what } => write!(f, "'{name}' is already defined as {as_what}"),
+            GivenTwice { name } => write!(f, "'{name}' is given twice"),
+            SetTwice { name, place } => write!(f, "'{name}' is set twice in {place}"),
+            OptionSetTwice { name } => write!(f, "option '{name}' is set twice"),
+            StrategySetAndSwept => write!(f, "the strategy is both set and swept"),
+            IndexReserved => write!(f, "'index' is reserved for $index, the instance number"),
+            StrategyParam => write!(f, "'strategy' cannot be a param"),
+            ForkNamedLikeProcess { name } => write!(f, "fork child '{name}' has the name of a process"),
+            TooLarge { text } => write!(f, "'{text}' is too large (the limit is {})", u64::MAX),
+            FloatTooLarge { text } => write!(f, "'{text}' is too large"),
+            NotANumber { text } => write!(f, "'{text}' is not a number"),
+            Negative { what, text } => write!(f, "{what}, found {text}"),
+            TakesNoUnit { what, text } => write!(f, "{what} takes no unit, found '{text}'"),
+            NotWhole { text } => write!(f, "expected a whole number, found '{text}'"),
+            UnknownUnit { of, unit, text } => write!(f, "unknown {of}unit '{unit}' in '{text}'"),
+            SizeNotWhole { text } => write!(f, "a size must be a whole number, found '{text}'"),
+            DurationNeedsUnit { text } => write!(f, "a duration needs a unit, found '{text}'"),
+            FractionalNs { text } => write!(f, "{text} is not a whole number of nanoseconds"),
+            NotLiteral { what } => write!(f, "a {what} value must be a literal such as 4096, 4K, 20us or true"),
+            NotWrittenOut { expected } => write!(f, "expected {expected} written out, not a variable"),
+            ExpectedStrategy => write!(f, "expected a strategy such as mm_lock"),
+            VariableKind { expected, name, kind } => write!(f, "expected {expected}, but ${name} is {kind}"),
+            WrongKind { name, kind, found, text } => {
+                write!(f, "'{name}' is {kind}, found {found}")?;
+                match text {
+                    Some(t) => write!(f, " '{t}'"),
+                    None => Ok(()),
+                }
+            }
+            MixedSweep { found, others } => write!(f, "{found} among values that are {others}"),
+            EmptySweep { name } => write!(f, "sweep '{name}' has no values"),
+            StrategySweepNotList => write!(f, "a strategy sweep needs a list of names such as [mm_lock, unsorted]"),
+            Pow2TooHigh { hi } => write!(f, "pow2 goes up to 2^63, found {hi}"),
+            EmptyRange { lo, hi } => write!(f, "empty range {lo}..{hi}"),
+            IndexOutside => write!(f, "$index is only defined inside a process body"),
+            IndexTarget => write!(f, "$index cannot pick a target"),
+            RandomNotAllowed => write!(f, "a random value is not allowed here"),
+            SlopeNotSwept { name } => write!(f, "slope needs a swept parameter, but '{name}' is a param"),
+            SlopeNotNumeric { name, kind } => write!(f, "slope needs a numeric sweep, but '{name}' is {kind}"),
+            SlopeStrategy => write!(f, "slope needs a numeric sweep, but strategies are names"),
+            SlopeBound { text } => write!(f, "a slope bound is a plain number, found '{text}'"),
+            HistogramNeedsField { name } => {
+                write!(f, "histogram '{name}' needs a field: .count .min .mean .p50 .p90 .p99 or .max")
+            }
+            NoField { name, kind, field } => write!(f, "'{name}' is {kind} and has no field '{field}'"),
+            PointMissing { name } => write!(f, "no value of the right kind for parameter '{name}' at this point"),
+            PointStrategy => write!(f, "no valid strategy at this point"),
+            NotPositive { what, from } => write!(f, "{what} must be positive, found 0{from}"),
+            TooMany { what, n, from } => write!(f, "{what} must be at most {}, found {n}{from}", u32::MAX),
+            UniformEmpty { lo, hi, from } => {
+                write!(f, "uniform({lo}, {hi}) is empty: the first bound is above the second{from}")
+            }
+            RandomCanBeZero { what, how } => write!(f, "{what} must be positive, but {how}"),
+            FileOverMemory { name, size, memory, from } => {
+                write!(f, "file \"{name}\" of {size} is larger than the machine's memory ({memory}){from}")
+            }
+            MappingOverFile { size, name, file_size, from } => {
+                write!(f, "a mapping of {size} is larger than file \"{name}\" ({file_size}){from}")
+            }
+            OverMapCount { n, limit, from } => write!(f, "mmap of {n} VMAs is more than max_map_count ({limit}){from}"),
+            OverMemory { n, size, total, memory, from } => {
+                write!(f, "mmap of {n} x {size} = {total} is more than the machine's memory ({memory}){from}")
+            }
+            MmapOverflow { n, size, from } => write!(f, "mmap of {n} x {size} overflows 64 bits{from}"),
+            IndexOutOfRange { name, index, instances, from } => match instances {
+                Some(n) => write!(
+                    f,
+                    "{name}[{index}] is out of range: {name} has {n} instance(s), 0 to {}{from}",
+                    n.saturating_sub(1)
+                ),
+                None => write!(f, "{name}[{index}] is out of range{from}"),
+            },
+            TooManyPoints { points, limit } => {
+                write!(f, "the sweeps make {points} points, more than the limit of {limit}")
+            }
+        }
     }
 }
 
@@ -105,6 +447,8 @@ struct Inner {
     /// Number of characters the carets cover.
     width: usize,
     source_line: String,
+    kind: ErrorKind,
+    /// `kind` rendered.
     message: String,
     help: Option<String>,
     order: (u8, usize),
@@ -113,14 +457,15 @@ struct Inner {
 impl Diagnostic {
     /// A diagnostic for a line that is not valid text (non-UTF-8 input): the caller gives the
     /// position and the line as it can be shown.
-    pub(crate) fn at(file: &str, line: usize, col: usize, source_line: String, message: String) -> Diagnostic {
+    pub(crate) fn at(file: &str, line: usize, col: usize, source_line: String, kind: ErrorKind) -> Diagnostic {
         Diagnostic(Box::new(Inner {
             file: file.to_string(),
             line,
             col,
             width: 1,
             source_line,
-            message,
+            message: kind.to_string(),
+            kind,
             help: None,
             order: (0, 0),
         }))
@@ -148,6 +493,10 @@ impl Diagnostic {
     /// 1-based column, in characters.
     pub fn col(&self) -> usize {
         self.0.col
+    }
+
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
     }
 
     pub fn message(&self) -> &str {
@@ -216,18 +565,28 @@ impl Diagnostics {
     }
 
     /// Sorts by position (stable, so two errors at one place keep the order they were found
-    /// in) and drops exact repeats.
+    /// in), drops exact repeats, and keeps at most [`PER_PLACE`] errors at one place (a limit
+    /// broken by many swept values would otherwise repeat once per point).
     pub(crate) fn finish(mut self) -> Diagnostics {
         self.0.sort_by_key(|d| d.0.order);
         let mut out: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
+        let mut seen: std::collections::BTreeSet<(u8, usize, String)> = std::collections::BTreeSet::new();
+        let mut at_place = 0;
         for d in self.0 {
-            if !out.contains(&d) {
+            if out.last().is_some_and(|last: &Diagnostic| last.0.order != d.0.order) {
+                at_place = 0;
+            }
+            if at_place < PER_PLACE && seen.insert((d.0.order.0, d.0.order.1, d.0.message.clone())) {
+                at_place += 1;
                 out.push(d);
             }
         }
         Diagnostics(out)
     }
 }
+
+/// Most errors reported at one place.
+pub const PER_PLACE: usize = 5;
 
 impl From<Diagnostic> for Diagnostics {
     fn from(d: Diagnostic) -> Self {
@@ -319,7 +678,8 @@ mod tests {
     #[test]
     fn renders_with_carets_and_help() {
         let src = Source::new("w.wl", "seed 1\nstrategy mm_lok\n".to_string(), 0);
-        let d = src.error(Span::new(16, 22), "unknown strategy 'mm_lok'").with_help("did you mean 'mm_lock'?");
+        let kind = ErrorKind::Unknown { what: "strategy", name: "mm_lok".to_string() };
+        let d = src.error(Span::new(16, 22), kind).with_help("did you mean 'mm_lock'?");
         assert_eq!(
             d.to_string(),
             "w.wl:2:10: error: unknown strategy 'mm_lok'\n  |\n2 | strategy mm_lok\n  |          ^^^^^^\n  = help: did you mean 'mm_lock'?"
@@ -329,10 +689,10 @@ mod tests {
     #[test]
     fn end_of_input_is_one_past_the_last_column() {
         let src = Source::new("w.wl", "ab".to_string(), 0);
-        let d = src.error(Span::new(2, 2), "x");
+        let d = src.error(Span::new(2, 2), ErrorKind::UnterminatedString);
         assert_eq!((d.line(), d.col()), (1, 3));
         let src = Source::new("w.wl", "ab\n".to_string(), 0);
-        let d = src.error(Span::new(3, 3), "x");
+        let d = src.error(Span::new(3, 3), ErrorKind::UnterminatedString);
         assert_eq!((d.line(), d.col()), (2, 1));
     }
 

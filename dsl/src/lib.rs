@@ -10,7 +10,7 @@ mod diagnostic;
 mod lower;
 mod parse;
 
-pub use diagnostic::{Diagnostic, Diagnostics};
+pub use diagnostic::{Diagnostic, Diagnostics, ErrorKind, Thing};
 pub use lower::MAX_POINTS;
 pub use parse::MAX_NESTING;
 
@@ -71,6 +71,8 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
         Ok(t) => t,
         Err(e) => return Err(not_utf8(path, bytes, e.valid_up_to()).into()),
     };
+    // A byte-order mark is not part of the text (editors do not count it as a column).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let src = Source::new(path, text.to_string(), 0);
     let stmts = parse::parse_file(&src).map_err(Diagnostics::finish)?;
     let (mut ir, mut diags) = check::check(&src, &stmts, overrides);
@@ -117,12 +119,6 @@ fn not_utf8(path: &str, bytes: &[u8], bad: usize) -> Diagnostic {
     let prefix = String::from_utf8_lossy(bytes.get(line_start..bad).unwrap_or(&[]));
     let shown = String::from_utf8_lossy(bytes.get(line_start..line_end).unwrap_or(&[])).into_owned();
     let byte = bytes.get(bad).copied().unwrap_or(0);
-    Diagnostic::at(
-        path,
-        line,
-        prefix.chars().count() + 1,
-        shown,
-        format!("the file is not valid UTF-8 (byte 0x{byte:02X})"),
-    )
-    .with_help("save the workload as UTF-8 text")
+    Diagnostic::at(path, line, prefix.chars().count() + 1, shown, diagnostic::ErrorKind::NotUtf8 { byte })
+        .with_help("save the workload as UTF-8 text")
 }

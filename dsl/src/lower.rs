@@ -5,7 +5,7 @@ use crate::check::{
     show_duration, show_size, show_typed, ActionIr, Ir, StepIr, StepIrKind, StrategyIr, TargetIr, TriggerIr, Typed,
     Unit, V, VK,
 };
-use crate::diagnostic::{Diagnostics, Source, Span};
+use crate::diagnostic::{Diagnostics, ErrorKind, Source, Span};
 use sim_core::program::{
     Action, BlockId, Check, DriverDef, FileDef, LockKind, Machine, Options, ParamValue, ProcessDef, Program, Step,
     StepKind, Strategy, Target, TimedAction, Trigger, Value,
@@ -36,7 +36,7 @@ pub fn points(ir: &Ir, src: &Source) -> Result<Vec<OrderedMap<ParamValue>>, Diag
         let span = ir.sweep_order.last().map_or(Span::default(), |(_, s)| *s);
         let what = total.map_or("more than 2^64".to_string(), |t| t.to_string());
         return Err(src
-            .error(span, format!("the sweeps make {what} points, more than the limit of {MAX_POINTS}"))
+            .error(span, ErrorKind::TooManyPoints { points: what, limit: MAX_POINTS })
             .with_help("sweep fewer values, or fix some with -p NAME=VALUE")
             .into());
     }
@@ -103,7 +103,7 @@ pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Re
     for p in &ir.params {
         let v = params.get(&p.name).and_then(|v| p.kind.typed(v));
         if v.is_none() {
-            l.err(p.span, format!("no value of the right kind for parameter '{}' at this point", p.name));
+            l.err(p.span, ErrorKind::PointMissing { name: p.name.clone() });
         }
         l.env.push(v);
     }
@@ -116,7 +116,7 @@ pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Re
             StrategyIr::Var(_, s) => *s,
             _ => Span::default(),
         };
-        l.err(span, "no valid strategy at this point");
+        l.err(span, ErrorKind::PointStrategy);
         Strategy::MmLock
     });
 
@@ -169,8 +169,8 @@ struct Lower<'a> {
 }
 
 impl Lower<'_> {
-    fn err(&mut self, span: Span, msg: impl Into<String>) {
-        self.diags.push(self.src.error(span, msg));
+    fn err(&mut self, span: Span, kind: ErrorKind) {
+        self.diags.push(self.src.error(span, kind));
     }
 
     /// " ($vmas = 4096)" when the value came from a variable.
@@ -215,44 +215,42 @@ impl Lower<'_> {
         }
     }
 
-    fn positive(&mut self, v: &V, what: &str) -> Option<u64> {
+    fn positive(&mut self, v: &V, what: &'static str) -> Option<u64> {
         let n = self.int(v)?;
         if n == 0 {
             let from = self.from(v);
-            self.err(v.span, format!("{what} must be positive, found 0{from}"));
+            self.err(v.span, ErrorKind::NotPositive { what, from });
             return None;
         }
         Some(n)
     }
 
-    fn count_u32(&mut self, v: &V, what: &str) -> Option<u32> {
+    fn count_u32(&mut self, v: &V, what: &'static str) -> Option<u32> {
         let n = self.positive(v, what)?;
         match u32::try_from(n) {
             Ok(n) => Some(n),
             Err(_) => {
                 let from = self.from(v);
-                self.err(v.span, format!("{what} must be at most {}, found {n}{from}", u32::MAX));
+                self.err(v.span, ErrorKind::TooMany { what, n, from });
                 None
             }
         }
     }
 
     /// A value drawn when the step runs; a count must not be able to draw 0.
-    fn value(&mut self, v: &V, positive: Option<&str>) -> Option<Value> {
+    fn value(&mut self, v: &V, positive: Option<&'static str>) -> Option<Value> {
         let value = match &v.kind {
             VK::Const(_) | VK::Var(_) => Value::Const(self.int(v)?),
             VK::Index => Value::Index,
             VK::Uniform(a, b) => {
                 let (lo, hi) = (self.int(a)?, self.int(b)?);
                 if lo > hi {
-                    let msg = format!(
-                        "uniform({}, {}) is empty: the first bound is above the second{}{}",
-                        self.show(lo, v.unit),
-                        self.show(hi, v.unit),
-                        self.from(a),
-                        self.from(b)
-                    );
-                    self.err(v.span, msg);
+                    let kind = ErrorKind::UniformEmpty {
+                        lo: self.show(lo, v.unit),
+                        hi: self.show(hi, v.unit),
+                        from: format!("{}{}", self.from(a), self.from(b)),
+                    };
+                    self.err(v.span, kind);
                     return None;
                 }
                 Value::Uniform(lo, hi)
@@ -264,15 +262,15 @@ impl Lower<'_> {
             match value {
                 Value::Const(0) => {
                     let from = self.from(v);
-                    self.err(v.span, format!("{what} must be positive, found 0{from}"));
+                    self.err(v.span, ErrorKind::NotPositive { what, from });
                     return None;
                 }
                 Value::Uniform(0, _) => {
-                    self.err(v.span, format!("{what} must be positive, but uniform(0, ...) can draw 0"));
+                    self.err(v.span, ErrorKind::RandomCanBeZero { what, how: "uniform(0, ...) can draw 0" });
                     return None;
                 }
                 Value::Exp(0) => {
-                    self.err(v.span, format!("{what} must be positive, but exp(0) is always 0"));
+                    self.err(v.span, ErrorKind::RandomCanBeZero { what, how: "exp(0) is always 0" });
                     return None;
                 }
                 _ => {}
@@ -334,13 +332,13 @@ impl Lower<'_> {
             let size = self.positive(&f.size, "a file size").unwrap_or(0);
             if size > self.machine.memory_bytes {
                 let from = self.from(&f.size);
-                let msg = format!(
-                    "file \"{}\" of {} is larger than the machine's memory ({}){from}",
-                    f.name,
-                    show_size(size),
-                    show_size(self.machine.memory_bytes)
-                );
-                self.err(f.size.span, msg);
+                let kind = ErrorKind::FileOverMemory {
+                    name: f.name.clone(),
+                    size: show_size(size),
+                    memory: show_size(self.machine.memory_bytes),
+                    from,
+                };
+                self.err(f.size.span, kind);
             }
             out.push(FileDef { name: f.name.clone(), size_bytes: size });
         }
@@ -380,7 +378,7 @@ impl Lower<'_> {
         if let Some(n) = max_count {
             let limit = u64::from(self.machine.max_map_count);
             if n > limit {
-                self.err(count_span, format!("mmap of {n} VMAs is more than max_map_count ({limit}){from_count}"));
+                self.err(count_span, ErrorKind::OverMapCount { n, limit, from: from_count });
                 return;
             }
         }
@@ -391,16 +389,18 @@ impl Lower<'_> {
                 Some(total) if total <= memory => {}
                 Some(total) => self.err(
                     span,
-                    format!(
-                        "mmap of {n} x {} = {} is more than the machine's memory ({}){from_size}{from_count}",
-                        show_size(s),
-                        show_size(total),
-                        show_size(memory)
-                    ),
+                    ErrorKind::OverMemory {
+                        n,
+                        size: show_size(s),
+                        total: show_size(total),
+                        memory: show_size(memory),
+                        from: format!("{from_size}{from_count}"),
+                    },
                 ),
-                None => {
-                    self.err(span, format!("mmap of {n} x {} overflows 64 bits{from_size}{from_count}", show_size(s)))
-                }
+                None => self.err(
+                    span,
+                    ErrorKind::MmapOverflow { n, size: show_size(s), from: format!("{from_size}{from_count}") },
+                ),
             }
         }
     }
@@ -430,12 +430,13 @@ impl Lower<'_> {
                     if self.max(sv).is_some_and(|m| m > fs) {
                         let from = self.from(v);
                         let name = file.and_then(|f| self.ir.files.get(f as usize)).map_or("", |f| f.name.as_str());
-                        let msg = format!(
-                            "a mapping of {} is larger than file \"{name}\" ({}){from}",
-                            self.max(sv).map_or(String::new(), show_size),
-                            show_size(fs)
-                        );
-                        self.err(v.span, msg);
+                        let kind = ErrorKind::MappingOverFile {
+                            size: self.max(sv).map_or(String::new(), show_size),
+                            name: name.to_string(),
+                            file_size: show_size(fs),
+                            from,
+                        };
+                        self.err(v.span, kind);
                     }
                 }
                 let whole = file_size.map(Value::Const);
@@ -485,15 +486,14 @@ impl Lower<'_> {
         let name = self.ir.targets.get(id as usize).cloned().unwrap_or_default();
         if let Some(&n) = self.instances.get(id as usize) {
             if index >= u64::from(n) {
-                let msg = format!("{name}[{index}] is out of range: {name} has {n} instance(s), 0 to {}{from}", n - 1);
-                self.err(index_v.span, msg);
+                self.err(index_v.span, ErrorKind::IndexOutOfRange { name, index, instances: Some(n), from });
                 return None;
             }
         }
         match u32::try_from(index) {
             Ok(i) => Some(Target::One(id, i)),
             Err(_) => {
-                self.err(index_v.span, format!("{name}[{index}] is out of range{from}"));
+                self.err(index_v.span, ErrorKind::IndexOutOfRange { name, index, instances: None, from });
                 None
             }
         }

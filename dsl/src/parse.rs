@@ -3,7 +3,7 @@
 //! diagnostics that say what was expected.
 
 use crate::ast::*;
-use crate::diagnostic::{nearest, Diagnostic, Diagnostics, Source, Span};
+use crate::diagnostic::{nearest, Diagnostic, Diagnostics, ErrorKind, Source, Span};
 use pest::error::InputLocation;
 use pest::iterators::Pair;
 use pest::Parser;
@@ -82,7 +82,7 @@ fn split(src: &Source) -> (Vec<Chunk>, Diagnostics, bool) {
                     match bytes.get(i) {
                         None | Some(b'\n') => {
                             diags.push(
-                                src.error(Span::new(open, i), "unterminated string")
+                                src.error(Span::new(open, i), ErrorKind::UnterminatedString)
                                     .with_help("close it with '\"' on the same line"),
                             );
                             bad = true;
@@ -106,7 +106,7 @@ fn split(src: &Source) -> (Vec<Chunk>, Diagnostics, bool) {
                 }
                 if braces + parens > MAX_NESTING {
                     diags.push(
-                        src.error(Span::new(i, i + 1), format!("nesting deeper than {MAX_NESTING} levels"))
+                        src.error(Span::new(i, i + 1), ErrorKind::NestingTooDeep { limit: MAX_NESTING })
                             .with_help("flatten the blocks or parentheses"),
                     );
                     return (chunks, diags, true);
@@ -142,7 +142,7 @@ fn parse_chunk(src: &Source, text: &str, offset: usize) -> Result<Stmt, Diagnost
 }
 
 fn internal(src: &Source, offset: usize) -> Diagnostic {
-    src.error(Span::new(offset, offset), "internal error: the parser gave an unexpected tree")
+    src.error(Span::new(offset, offset), ErrorKind::InternalParser)
 }
 
 // ---------------------------------------------------------------- syntax errors
@@ -346,7 +346,9 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
     let span = Span::new(offset + rel, offset + rel + len);
     let positives = match e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives,
-        pest::error::ErrorVariant::CustomError { message } => return src.error(span, message),
+        pest::error::ErrorVariant::CustomError { message } => {
+            return src.error(span, ErrorKind::Expected { expected: message, found })
+        }
     };
     let mut rules: Vec<Rule> = Vec::new();
     for r in positives {
@@ -383,7 +385,6 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
             }
         }
     }
-    let message = format!("expected {}, found {found}", join_or(&expected));
     let word = found.trim_matches('\'');
     let help = if found.starts_with('\'') {
         nearest(word, keywords.iter().copied()).map(|k| format!("did you mean '{k}'?"))
@@ -409,7 +410,7 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
             None
         }
     });
-    src.error(span, message).with_help_opt(help)
+    src.error(span, ErrorKind::Expected { expected: join_or(&expected), found }).with_help_opt(help)
 }
 
 // ---------------------------------------------------------------- tree building
@@ -450,7 +451,7 @@ impl<'s> Builder<'s> {
     }
 
     fn internal(&self, p: &Pair<Rule>) -> Diagnostic {
-        self.src.error(self.span(p), "internal error: the parser gave an unexpected tree")
+        self.src.error(self.span(p), ErrorKind::InternalParser)
     }
 
     fn kids<'i>(&self, p: Pair<'i, Rule>) -> std::collections::VecDeque<Pair<'i, Rule>> {
@@ -494,7 +495,7 @@ impl<'s> Builder<'s> {
                     let at = self.span(p).start + 1 + i;
                     return Err(self
                         .src
-                        .error(Span::new(at, at + 1 + e.len_utf8()), format!("unknown escape '\\{e}' in a string"))
+                        .error(Span::new(at, at + 1 + e.len_utf8()), ErrorKind::UnknownEscape { escape: e })
                         .with_help("a string knows only the escapes \\\" and \\\\"));
                 }
                 None => out.push('\\'),

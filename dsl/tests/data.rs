@@ -414,3 +414,17 @@ fn the_book_examples_load() {
         }
     }
 }
+
+#[test]
+fn workloads_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<dsl::Workload>();
+    assert_send_sync::<dsl::Diagnostics>();
+}
+
+#[test]
+fn many_broken_points_report_a_few_errors_quickly() {
+    let text = "sweep a = pow2(20..63)\nsweep b = pow2(20..63)\nprocess p { mmap anon $a x $b }\n";
+    let d = dsl::load("many.wl", text.as_bytes(), &[]).unwrap_err();
+    assert!(d.len() <= 5, "{} errors", d.len());
+}

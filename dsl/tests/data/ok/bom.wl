@@ -1,0 +1,2 @@
+﻿workload "bom"
+process p { exit }
