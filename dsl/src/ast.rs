@@ -46,14 +46,42 @@ pub enum StmtKind {
     Seed(Val),
     Machine(Vec<Setting>),
     Strategy(Val),
-    Option { name: Name, value: Val },
-    Param { name: Name, value: Val },
-    Sweep { name: Name, list: List },
-    File { name: Name, size: Val },
-    Driver { name: Name, settings: Vec<Setting> },
-    Process { name: Name, count: Option<Val>, body: Block },
-    At { time: AtTime, action: Action },
-    Every { period: Val, action: Action, until: Option<Val> },
+    Option {
+        name: Name,
+        value: Val,
+    },
+    Param {
+        name: Name,
+        value: Val,
+    },
+    Sweep {
+        name: Name,
+        list: List,
+    },
+    File {
+        name: Name,
+        size: Val,
+    },
+    Driver {
+        name: Name,
+        settings: Vec<Setting>,
+    },
+    /// `when` makes the process exist only at the points where its conditions hold.
+    Process {
+        name: Name,
+        count: Option<Val>,
+        when: Vec<Cond>,
+        body: Block,
+    },
+    At {
+        time: AtTime,
+        action: Action,
+    },
+    Every {
+        period: Val,
+        action: Action,
+        until: Option<Val>,
+    },
     Expect(Expect),
 }
 

@@ -187,6 +187,8 @@ pub struct DriverIr {
 pub struct ProcessIr {
     pub name: String,
     pub instances: Option<V>,
+    /// The process exists only at the points where these hold.
+    pub when: Vec<Cond>,
     pub body: Vec<StepIr>,
     pub line: u32,
 }
@@ -638,12 +640,14 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
                 let d = c.driver(name, settings);
                 ir.drivers.push(d);
             }
-            StmtKind::Process { name, count, body } => {
+            StmtKind::Process { name, count, when, body } => {
                 let instances = count.as_ref().map(|v| c.value(v, Unit::Count, Ctx::CONST));
+                let when = c.conds(when);
                 let body = c.block(body);
                 ir.processes.push(ProcessIr {
                     name: name.text.clone(),
                     instances,
+                    when,
                     body,
                     line: src.line_of(s.span.start),
                 });
@@ -1374,14 +1378,7 @@ impl Checker<'_> {
 
     fn expect(&mut self, e: &ast::Expect, line: u32) -> Option<Check> {
         let before = self.diags.len();
-        let when: Vec<Cond> = e
-            .when
-            .iter()
-            .filter_map(|c| {
-                let value = self.param_literal(&c.name, &c.value)?;
-                Some(Cond { param: c.name.text.clone(), equal: c.equal, value })
-            })
-            .collect();
+        let when = self.conds(&e.when);
         let kind = match &e.kind {
             ExpectKind::Compare { lhs, op, rhs } => {
                 let lhs = self.expr(lhs);
@@ -1548,6 +1545,16 @@ impl Checker<'_> {
             .or_else(|| Some("the metrics catalogue lists every name".to_string()));
         self.err(path.span, ErrorKind::Unknown { what: "metric", name: text.to_string() }, help);
         None
+    }
+
+    /// The conditions of a `when`, resolved against the parameters.
+    fn conds(&mut self, when: &[ast::Cond]) -> Vec<Cond> {
+        when.iter()
+            .filter_map(|c| {
+                let value = self.param_literal(&c.name, &c.value)?;
+                Some(Cond { param: c.name.text.clone(), equal: c.equal, value })
+            })
+            .collect()
     }
 
     /// `NAME == VALUE` in a `when`, or `NAME=VALUE` in `METRIC[...]`: NAME is `strategy` or a

@@ -85,7 +85,12 @@ pub fn points(ir: &Ir, src: &Source) -> Result<Vec<OrderedMap<ParamValue>>, Diag
 
 /// Whether every `when` condition of a check holds at a point.
 pub fn applies(check: &Check, params: &OrderedMap<ParamValue>) -> bool {
-    check.when.iter().all(|c| params.get(&c.param).is_some_and(|v| (*v == c.value) == c.equal))
+    holds(&check.when, params)
+}
+
+/// Whether every condition of a `when` holds at a point.
+fn holds(when: &[sim_core::program::Cond], params: &OrderedMap<ParamValue>) -> bool {
+    when.iter().all(|c| params.get(&c.param).is_some_and(|v| (*v == c.value) == c.equal))
 }
 
 /// One point's program. Errors name the use site and, for variables, their value.
@@ -128,7 +133,13 @@ pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Re
     l.instances = ir
         .processes
         .iter()
-        .map(|p| p.instances.as_ref().and_then(|v| l.count_u32(v, "the number of instances")).unwrap_or(1))
+        .map(|p| {
+            // A process whose `when` does not hold has no instance at this point.
+            if !holds(&p.when, params) {
+                return 0;
+            }
+            p.instances.as_ref().and_then(|v| l.count_u32(v, "the number of instances")).unwrap_or(1)
+        })
         .collect();
     let mut processes = Vec::new();
     for (i, p) in ir.processes.iter().enumerate() {
@@ -484,7 +495,9 @@ impl Lower<'_> {
         let index = self.int(index_v)?;
         let from = self.from(index_v);
         let name = self.ir.targets.get(id as usize).cloned().unwrap_or_default();
-        if let Some(&n) = self.instances.get(id as usize) {
+        // A process whose `when` leaves it out of this point (0 instances) has no range to check:
+        // the target names nobody here.
+        if let Some(&n) = self.instances.get(id as usize).filter(|&&n| n > 0) {
             if index >= u64::from(n) {
                 self.err(index_v.span, ErrorKind::IndexOutOfRange { name, index, instances: Some(n), from });
                 return None;

@@ -537,7 +537,11 @@ impl<'s> Builder<'s> {
             Rule::process_stmt => {
                 let name = self.name(&self.next(&mut k, &p)?);
                 let count = self.next_if(&mut k, Rule::count).map(|c| self.val(c)).transpose()?;
-                StmtKind::Process { name, count, body: self.block(self.next(&mut k, &p)?)? }
+                let when = match self.next_if(&mut k, Rule::when_clause) {
+                    Some(w) => self.when(w)?,
+                    None => Vec::new(),
+                };
+                StmtKind::Process { name, count, when, body: self.block(self.next(&mut k, &p)?)? }
             }
             Rule::at_stmt => {
                 let t = self.next(&mut k, &p)?;
@@ -748,17 +752,24 @@ impl<'s> Builder<'s> {
             let rhs = self.expr(self.next(&mut c, &check)?)?;
             ExpectKind::Compare { lhs, op, rhs }
         };
-        let mut when = Vec::new();
-        if let Some(w) = k.pop_front() {
-            for cond in self.kids(w) {
-                let mut c = self.kids(cond.clone());
-                let name = self.name(&self.next(&mut c, &cond)?);
-                let equal = self.next(&mut c, &cond)?.as_str() == "==";
-                let value = self.val(self.next(&mut c, &cond)?)?;
-                when.push(Cond { name, equal, value });
-            }
-        }
+        let when = match k.pop_front() {
+            Some(w) => self.when(w)?,
+            None => Vec::new(),
+        };
         Ok(Expect { kind, when, text: strip_comment(text).trim().to_string() })
+    }
+
+    /// `when NAME ==|!= VALUE (and ...)*`.
+    fn when(&self, w: Pair<Rule>) -> R<Vec<Cond>> {
+        let mut when = Vec::new();
+        for cond in self.kids(w) {
+            let mut c = self.kids(cond.clone());
+            let name = self.name(&self.next(&mut c, &cond)?);
+            let equal = self.next(&mut c, &cond)?.as_str() == "==";
+            let value = self.val(self.next(&mut c, &cond)?)?;
+            when.push(Cond { name, equal, value });
+        }
+        Ok(when)
     }
 
     fn expr(&self, p: Pair<Rule>) -> R<Expr> {
