@@ -148,7 +148,17 @@ fn golden_reports() {
             continue;
         }
         let want = std::fs::read_to_string(&want_path).unwrap_or_default();
-        assert!(text(&out.stdout) == want, "{rel} differs from {} (UPDATE_EXPECT=1 to accept)", want_path.display());
+        let got = text(&out.stdout);
+        if got != want {
+            let line = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            panic!(
+                "{rel} differs from {} at line {}:\n  got:  {}\n  want: {}\n(UPDATE_EXPECT=1 to accept)",
+                want_path.display(),
+                line + 1,
+                got.lines().nth(line).unwrap_or(""),
+                want.lines().nth(line).unwrap_or("")
+            );
+        }
     }
     assert!(n > 0);
 }
