@@ -27,6 +27,47 @@ struct Row {
     note: Option<String>,
 }
 
+/// A per-point check that holds at every point where it applies is one row, with the value
+/// farthest from its bound; one that fails somewhere is a row per failing point.
+fn per_point_rows(points: &[PointReport]) -> Vec<CheckResult> {
+    let mut lines: Vec<u32> = points.iter().flat_map(|p| p.checks.iter().map(|c| c.line)).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let mut out = Vec::new();
+    for line in lines {
+        let at: Vec<(&PointReport, &CheckResult)> =
+            points.iter().flat_map(|p| p.checks.iter().filter(|c| c.line == line).map(move |c| (p, c))).collect();
+        let failed: Vec<&(&PointReport, &CheckResult)> = at.iter().filter(|(_, c)| !c.passed).collect();
+        if failed.is_empty() {
+            // The tightest point: the smallest margin between the two sides.
+            let tightest = at.iter().min_by(|a, b| margin(a.1).total_cmp(&margin(b.1))).map(|(p, c)| (p, (*c).clone()));
+            if let Some((p, mut c)) = tightest {
+                if points.len() > 1 {
+                    c.params = p.params.clone();
+                    c.note = Some(format!("all {} points; tightest shown", at.len()));
+                }
+                out.push(c);
+            }
+        } else {
+            for (p, c) in failed {
+                let mut c = (*c).clone();
+                if points.len() > 1 {
+                    c.params = p.params.clone();
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+fn margin(c: &CheckResult) -> f64 {
+    match (c.value, c.against) {
+        (Some(v), Some(a)) => (v - a).abs(),
+        _ => f64::INFINITY,
+    }
+}
+
 fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UserError> {
     let paths = if paths.is_empty() { vec![PathBuf::from("workloads/claims")] } else { paths.to_vec() };
     let mut out = Vec::new();
@@ -97,16 +138,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
     }
     let mut rows = Vec::new();
     for (w, points) in loaded.iter().zip(&per_file) {
-        let mut results: Vec<CheckResult> = Vec::new();
-        for p in points {
-            for c in &p.checks {
-                let mut c = c.clone();
-                if points.len() > 1 {
-                    c.params = p.params.clone();
-                }
-                results.push(c);
-            }
-        }
+        let mut results = per_point_rows(points);
         results.extend(checks::cross_checks(w.cross_checks(), points));
         results.sort_by_key(|c| c.line);
         if results.is_empty() {
@@ -152,6 +184,10 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
                 (None, _) => r.note.clone().unwrap_or_default(),
             };
             let at = if r.params.is_empty() { String::new() } else { format!(" [{}]", exec::describe(&r.params)) };
+            let at = match (&r.note, r.value) {
+                (Some(n), Some(_)) => format!("{at} ({n})"),
+                _ => at,
+            };
             writeln!(
                 out,
                 "{:<cw$}  {}  {:>16}  {}:{}  {}{at}",

@@ -1,0 +1,38 @@
+# Claim 9 — v13's anon_vma-before-i_mmap order inverts the VM's static lock order.
+#
+# The claim: the VM takes a file's i_mmap_lock before an anon_vma lock (vma_adjust, used by an
+# mprotect that splits a VMA). v13's mm_lock takes all anon_vma locks first, then all i_mmap
+# locks; a register in one mm and a split in an mm that shares the file and the anon_vma can
+# each hold one lock and wait for the other. The merged mm_take_all_locks takes i_mmap locks
+# first, the VM's order, and cannot deadlock this way; lockdep reported the inversion once the
+# lock-all met the rest of the VM.
+# Who and when: 2.6.27 (July 2008): mm_take_all_locks locks mappings before anon_vmas, the
+# order documented in mm/rmap.c; the v13 order is the reverse.
+# The workload: a parent maps 64 private mappings of a library (each VMA: the file's i_mmap
+# lock and its own anon_vma), touches them and forks a child that shares the anon_vmas; the child
+# mprotects (splits) random VMAs 200 times while the parent registers and unregisters 100 times.
+# What the model shows: mm_lock deadlocks — parent in register holds an anon_vma lock and waits
+# for the i_mmap lock; child in mprotect holds the i_mmap lock and waits for that anon_vma lock.
+# mm_take_all_locks and mm_lock_slow (v11 took i_mmap locks first too) never deadlock.
+workload "09-order-inversion"
+seed 9
+sweep strategy = [mm_lock, mm_take_all_locks, mm_lock_slow]
+file "lib" size 64K
+driver kvm { callback 150ns }
+process parent {
+  mmap file "lib" x 64 private
+  touch 256
+  fork child {
+    repeat 200 {
+      mprotect 4
+      compute exp(5us)
+    }
+  }
+  repeat 100 {
+    register kvm
+    compute exp(10us)
+    unregister kvm
+  }
+}
+expect deadlock.count > 0 when strategy == mm_lock
+expect deadlock.count == 0 when strategy != mm_lock
