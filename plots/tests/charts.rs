@@ -1,0 +1,336 @@
+//! Draws hand-built reports and reports saved by the binary, then opens what was written: PNG
+//! size and content, SVG shape and legend text, byte-identical repeats, errors as values.
+
+use sim_core::program::ParamValue;
+use sim_core::report::{End, HistSummary, MetricValue, OrderedMap, PointReport, Report};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// A fresh, empty folder under the target directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plots-tests").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn hist(values: &[u64]) -> MetricValue {
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    let q = |f: f64| v[((v.len() - 1) as f64 * f) as usize];
+    MetricValue::Histogram(HistSummary {
+        count: v.len() as u64,
+        min: v[0],
+        mean: v.iter().sum::<u64>() as f64 / v.len() as f64,
+        p50: q(0.5),
+        p90: q(0.9),
+        p99: q(0.99),
+        max: v[v.len() - 1],
+    })
+}
+
+fn point(index: u64, params: &[(&str, ParamValue)], seed: u64, metrics: Vec<(&str, MetricValue)>) -> PointReport {
+    PointReport {
+        index,
+        params: OrderedMap(params.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
+        seed,
+        sim_time_ns: 1_000_000,
+        events: 10,
+        fingerprint: "0".repeat(16),
+        end: End::Completed,
+        metrics: OrderedMap(metrics.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
+        deadlocks: Vec::new(),
+        vmalloc_in_use: vec![[0, 0]],
+        checks: Vec::new(),
+    }
+}
+
+fn report(workload: &str, points: Vec<PointReport>) -> Report {
+    Report {
+        sim: "0.1.0".to_string(),
+        workload: workload.to_string(),
+        source: String::new(),
+        points,
+        checks: Vec::new(),
+        incomplete: None,
+    }
+}
+
+fn name(s: &str) -> ParamValue {
+    ParamValue::Name(s.to_string())
+}
+
+/// Two strategies over vmas = 16..1024: latency `c * vmas^k`, k = 1 and 2; hold time too.
+fn scaling_report(seeds: u64) -> Report {
+    let mut points = Vec::new();
+    for (strategy, k) in [("linear", 1), ("quadratic", 2)] {
+        for e in 4..=10 {
+            let vmas = 1u64 << e;
+            for s in 0..seeds {
+                // Seeds differ by a factor that averages out: 1 ± 0.5.
+                let f = if seeds == 1 { 2 } else { 1 + 2 * s };
+                let lat = 100 * f * vmas.pow(k);
+                let params = [("strategy", name(strategy)), ("vmas", ParamValue::Int(vmas))];
+                let metrics = vec![
+                    ("register.latency", hist(&[lat])),
+                    ("unregister.latency", MetricValue::Histogram(HistSummary::default())),
+                    ("mm_lock.hold", hist(&[lat / 2])),
+                    ("register.ok", MetricValue::Scalar(1)),
+                ];
+                points.push(point(points.len() as u64, &params, 7 + s, metrics));
+            }
+        }
+    }
+    report("scaling", points)
+}
+
+fn names(files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|f| f.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect()
+}
+
+/// Decodes a written PNG, checks its size, and that it is a drawn chart, not a blank page:
+/// many colours (anti-aliased text), a fair share of non-white pixels, and each `colours` present.
+fn check_png(path: &Path, colours: &[[u8; 3]]) {
+    let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+    assert_eq!(img.dimensions(), (1000, 620), "{}", path.display());
+    let distinct: BTreeSet<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    assert!(distinct.len() > 30, "{}: only {} colours", path.display(), distinct.len());
+    let inked = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    assert!(inked > 10_000, "{}: only {inked} pixels drawn", path.display());
+    for c in colours {
+        let n = img.pixels().filter(|p| p.0 == *c).count();
+        assert!(n > 50, "{}: series colour {c:?} drawn on {n} pixels", path.display());
+    }
+}
+
+/// Reads a written SVG and checks it is one `<svg>` element containing each of `texts`.
+fn check_svg(path: &Path, texts: &[&str]) -> String {
+    let svg = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(svg.starts_with("<svg"), "{}", path.display());
+    assert!(svg.trim_end().ends_with("</svg>"), "{}", path.display());
+    assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+    for t in texts {
+        assert!(svg.contains(t), "{}: no {t:?}", path.display());
+    }
+    svg
+}
+
+const BLUE: [u8; 3] = [31, 119, 180];
+const ORANGE: [u8; 3] = [255, 127, 14];
+
+#[test]
+fn scaling_charts_show_each_strategy_with_its_slope() {
+    let dir = scratch("scaling");
+    let files = plots::draw(&scaling_report(1), &dir).expect("draw");
+    assert_eq!(
+        names(&files),
+        [
+            "scaling-register.latency-vs-vmas.png",
+            "scaling-register.latency-vs-vmas.svg",
+            "scaling-mm_lock.hold-vs-vmas.png",
+            "scaling-mm_lock.hold-vs-vmas.svg",
+        ]
+    );
+    for f in &files {
+        assert!(f.starts_with(&dir), "{}", f.display());
+    }
+    check_png(&files[0], &[BLUE, ORANGE]);
+    check_png(&files[2], &[BLUE, ORANGE]);
+    check_svg(
+        &files[1],
+        &[
+            "linear (slope 1.00)",
+            "quadratic (slope 2.00)",
+            "scaling: register.latency against vmas",
+            "register.latency, mean per point (time, log scale)",
+            "vmas (log scale)",
+            "1024",
+            "100 µs",
+        ],
+    );
+    check_svg(&files[3], &["linear (slope 1.00)", "mm_lock.hold, max per point"]);
+}
+
+#[test]
+fn replications_are_averaged_before_the_fit() {
+    let dir = scratch("replicated");
+    let files = plots::draw(&scaling_report(2), &dir).expect("draw");
+    let svg = check_svg(
+        &files[1],
+        &["linear (slope 1.00)", "quadratic (slope 2.00)", "mean per point, averaged over 2 seeds"],
+    );
+    // One line per strategy, not per seed.
+    assert!(!svg.contains("seed 7"));
+}
+
+#[test]
+fn other_swept_parameters_split_the_lines() {
+    let mut points = Vec::new();
+    for cpus in [2u64, 8] {
+        for vmas in [100u64, 1000, 10_000] {
+            let params =
+                [("strategy", name("mm_lock")), ("cpus", ParamValue::Int(cpus)), ("vmas", ParamValue::Int(vmas))];
+            points.push(point(points.len() as u64, &params, 1, vec![("register.latency", hist(&[vmas * cpus]))]));
+        }
+    }
+    let dir = scratch("two-sweeps");
+    let files = plots::draw(&report("two", points), &dir).expect("draw");
+    assert_eq!(
+        names(&files),
+        [
+            "scaling-register.latency-vs-cpus.png",
+            "scaling-register.latency-vs-cpus.svg",
+            "scaling-register.latency-vs-vmas.png",
+            "scaling-register.latency-vs-vmas.svg",
+        ]
+    );
+    check_svg(&files[1], &["mm_lock, vmas=100 (slope 1.00)", "mm_lock, vmas=10000 (slope 1.00)"]);
+    check_svg(&files[3], &["mm_lock, cpus=2 (slope 1.00)", "mm_lock, cpus=8 (slope 1.00)"]);
+}
+
+#[test]
+fn too_many_lines_hold_the_other_parameters_at_their_largest() {
+    let mut points = Vec::new();
+    for strategy in ["mm_lock", "mm_take_all_locks"] {
+        for cpus in 1u64..=8 {
+            for vmas in [100u64, 1000, 10_000] {
+                let params =
+                    [("strategy", name(strategy)), ("cpus", ParamValue::Int(cpus)), ("vmas", ParamValue::Int(vmas))];
+                points.push(point(points.len() as u64, &params, 1, vec![("register.latency", hist(&[vmas * cpus]))]));
+            }
+        }
+    }
+    let dir = scratch("many-lines");
+    let files = plots::draw(&report("many", points), &dir).expect("draw");
+    // Against cpus: 2 strategies x 3 vmas lines. Against vmas: 16 would be too many.
+    let by_cpus =
+        check_svg(&files[1], &["mm_lock, vmas=100 (slope 1.00)", "mm_take_all_locks, vmas=10000 (slope 1.00)"]);
+    assert!(!by_cpus.contains(" at "), "nothing held fixed against cpus");
+    let by_vmas =
+        check_svg(&files[3], &["many: register.latency against vmas at cpus=8", "mm_take_all_locks (slope 1.00)"]);
+    assert!(!by_vmas.contains("cpus=1"));
+}
+
+#[test]
+fn replicated_vmalloc_series_show_the_first_seed() {
+    let mut points = Vec::new();
+    for seed in [5, 6] {
+        let mut p = point(points.len() as u64, &[("strategy", name("mm_lock"))], seed, Vec::new());
+        p.vmalloc_in_use = vec![[0, 0], [1000 * seed, 4096 * seed], [900_000, 0]];
+        p.sim_time_ns = 950_000;
+        points.push(p);
+    }
+    let dir = scratch("vmalloc-seeds");
+    let files = plots::draw(&report("seeds", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["vmalloc-in-use.png", "vmalloc-in-use.svg"]);
+    check_png(&files[0], &[BLUE]);
+    let svg =
+        check_svg(&files[1], &["(first seed of each point)", "simulated time (µs)", "vmalloc space in use (KiB)"]);
+    // One line (the first colour), not one per seed (the second would be orange).
+    assert!(svg.contains("#1F77B4") && !svg.contains("#FF7F0E"));
+}
+
+#[test]
+fn vmalloc_in_use_is_drawn_per_point_that_used_any() {
+    let mut points = Vec::new();
+    for (i, strategy) in ["mm_lock", "mm_take_all_locks", "mm_lock_slow"].into_iter().enumerate() {
+        let mut p = point(i as u64, &[("strategy", name(strategy))], 3, Vec::new());
+        p.sim_time_ns = 300_000_000;
+        p.vmalloc_in_use = match i {
+            0 => vec![[0, 0], [48_000_000, 7_798_784], [63_000_000, 0]],
+            1 => vec![[0, 0], [148_000_000, 134_045_696]],
+            _ => vec![[0, 0]],
+        };
+        points.push(p);
+    }
+    let dir = scratch("vmalloc");
+    let files = plots::draw(&report("vmalloc-exhaustion", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["vmalloc-in-use.png", "vmalloc-in-use.svg"]);
+    check_png(&files[0], &[BLUE, ORANGE]);
+    let svg =
+        check_svg(&files[1], &["mm_lock", "mm_take_all_locks", "simulated time (ms)", "vmalloc space in use (MiB)"]);
+    assert!(!svg.contains("mm_lock_slow"), "a point that used no vmalloc space has no line");
+}
+
+#[test]
+fn latency_cdf_is_drawn_from_the_quantiles() {
+    let lat: Vec<u64> = (1..=20).map(|i| 1000 * i * i).collect();
+    let metrics = vec![("register.latency", hist(&lat)), ("unregister.latency", hist(&[500, 700, 900]))];
+    let points = vec![
+        point(0, &[("strategy", name("mm_lock")), ("vmas", ParamValue::Int(64))], 1, metrics.clone()),
+        point(1, &[("strategy", name("mm_lock")), ("vmas", ParamValue::Int(4096))], 1, metrics.clone()),
+        point(2, &[("strategy", name("mm_take_all_locks")), ("vmas", ParamValue::Int(4096))], 1, metrics),
+    ];
+    let dir = scratch("cdf");
+    let files = plots::draw(&report("gru", points), &dir).expect("draw");
+    let names = names(&files);
+    assert!(names.contains(&"cdf-register.latency.png".to_string()), "{names:?}");
+    assert!(names.contains(&"cdf-unregister.latency.svg".to_string()), "{names:?}");
+    let png = dir.join("cdf-register.latency.png");
+    check_png(&png, &[BLUE, ORANGE]);
+    check_svg(
+        &dir.join("cdf-register.latency.svg"),
+        &[
+            "gru: register.latency CDF at vmas=4096, quantile-based",
+            "mm_lock (20 calls)",
+            "mm_take_all_locks (20 calls)",
+        ],
+    );
+}
+
+#[test]
+fn the_same_report_gives_the_same_bytes() {
+    let r: Report = serde_json::from_str(include_str!("data/vmalloc.json")).expect("fixture");
+    let (a, b) = (scratch("same-a"), scratch("same-b"));
+    let fa = plots::draw(&r, &a).expect("draw");
+    let fb = plots::draw(&r, &b).expect("draw");
+    assert_eq!(names(&fa), names(&fb));
+    assert!(!fa.is_empty());
+    for (x, y) in fa.iter().zip(&fb) {
+        let (x, y) = (std::fs::read(x).expect("read"), std::fs::read(y).expect("read"));
+        assert!(x == y, "a file differs between two draws");
+    }
+}
+
+#[test]
+fn a_saved_oom_run_gives_its_kill_latency_chart() {
+    let r: Report = serde_json::from_str(include_str!("data/oom.json")).expect("fixture");
+    let dir = scratch("oom");
+    let files = plots::draw(&r, &dir).expect("draw");
+    let names = names(&files);
+    assert!(names.contains(&"scaling-oom.kill_latency-vs-vmas.png".to_string()), "{names:?}");
+    check_png(&dir.join("scaling-oom.kill_latency-vs-vmas.png"), &[BLUE, ORANGE]);
+    check_svg(
+        &dir.join("scaling-oom.kill_latency-vs-vmas.svg"),
+        &[
+            "oom-kill-latency: oom.kill_latency against vmas",
+            "mm_lock_slow (slope 1.99)",
+            "mm_take_all_locks (slope 0.99)",
+            "65530",
+        ],
+    );
+    // One register call per point: no distribution to draw.
+    assert!(!names.iter().any(|n| n.starts_with("cdf-")), "{names:?}");
+}
+
+#[test]
+fn nothing_to_chart_writes_nothing() {
+    let dir = scratch("nothing");
+    let empty = report("empty", Vec::new());
+    assert_eq!(plots::draw(&empty, &dir), Ok(Vec::new()));
+    // One point: nothing swept, one call, no vmalloc use.
+    let one =
+        report("one", vec![point(0, &[("strategy", name("mm_lock"))], 1, vec![("register.latency", hist(&[5]))])]);
+    assert_eq!(plots::draw(&one, &dir), Ok(Vec::new()));
+    let written = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 0);
+}
+
+#[test]
+fn an_unwritable_folder_is_an_error_not_a_panic() {
+    let dir = scratch("unwritable");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("a-file");
+    std::fs::write(&file, b"").expect("write");
+    let err = plots::draw(&scaling_report(1), &file.join("charts")).expect_err("a file is not a folder");
+    assert!(err.contains("a-file"), "{err}");
+}
