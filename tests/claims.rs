@@ -9,7 +9,11 @@ fn sim(args: &[&str]) -> (Option<i32>, String, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the sim binary runs");
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn claim(name: &str) -> String {
@@ -66,7 +70,14 @@ fn claim_02_needs_many_vmas() {
 
 #[test]
 fn claim_03_needs_distinct_locks_for_the_unkillable_scan() {
-    flips("03-oom-kill.wl", &[("mmap anon 4K x $vmas", "mmap file \"lib\" x $vmas shared"), ("driver xpmem", "file \"lib\" size 4K\ndriver xpmem")], "in 1.8..2.1");
+    flips(
+        "03-oom-kill.wl",
+        &[
+            ("mmap anon 4K x $vmas", "mmap file \"lib\" x $vmas shared"),
+            ("driver xpmem", "file \"lib\" size 4K\ndriver xpmem"),
+        ],
+        "in 1.8..2.1",
+    );
 }
 
 #[test]
@@ -76,21 +87,32 @@ fn claim_04_needs_the_vmalloc_hog() {
 
 #[test]
 fn claim_05_needs_the_arrays_kept() {
-    flips("05-keep-lock-data.wl", &[("option keep_lock_data $keep", "option keep_lock_data false")], "register.enomem == 5");
+    flips(
+        "05-keep-lock-data.wl",
+        &[("option keep_lock_data $keep", "option keep_lock_data false")],
+        "register.enomem == 5",
+    );
 }
 
 #[test]
 fn claim_06_fails_for_an_unregister_that_locks_all() {
     flips(
         "06-merged-unregister.wl",
-        &[("in -0.02..0.02 when strategy == mm_take_all_locks", "in -0.02..0.02 when strategy == mm_lock and hog == 4K")],
+        &[(
+            "in -0.02..0.02 when strategy == mm_take_all_locks",
+            "in -0.02..0.02 when strategy == mm_lock and hog == 4K",
+        )],
         "in -0.02..0.02",
     );
 }
 
 #[test]
 fn claim_07_needs_the_lock_all_to_cover_invalidations() {
-    flips("07-missed-invalidation.wl", &[("when strategy != unlocked", "when strategy == unlocked")], "invalidate.missed == 0");
+    flips(
+        "07-missed-invalidation.wl",
+        &[("when strategy != unlocked", "when strategy == unlocked")],
+        "invalidate.missed == 0",
+    );
 }
 
 #[test]
@@ -109,12 +131,20 @@ fn claim_09_needs_the_split_in_the_sharing_mm() {
 
 #[test]
 fn claim_10_needs_the_unpinned_unregister() {
-    flips("10-unregister-release-race.wl", &[("option unregister_pins_mm $pin", "option unregister_pins_mm true")], "race.unregister_release > 0");
+    flips(
+        "10-unregister-release-race.wl",
+        &[("option unregister_pins_mm $pin", "option unregister_pins_mm true")],
+        "race.unregister_release > 0",
+    );
 }
 
 #[test]
 fn claim_11_needs_a_lock_all_running() {
-    flips("11-rmap-stall.wl", &[("    register kvm\n", "    compute 20us\n"), ("    unregister kvm\n", "    compute 20us\n")], "in 1.7..2.2");
+    flips(
+        "11-rmap-stall.wl",
+        &[("    register kvm\n", "    compute 20us\n"), ("    unregister kvm\n", "    compute 20us\n")],
+        "in 1.7..2.2",
+    );
 }
 
 #[test]
