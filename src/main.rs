@@ -1,5 +1,6 @@
 //! The `sim` command: parses the command line, wires dsl, sim-core and plots together, and maps
 //! every outcome to one exit code (0 ok, 1 a check failed, 2 bad input or command line).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod bench;
 mod check_cmd;

@@ -162,3 +162,33 @@ fn golden_reports() {
     }
     assert!(n > 0);
 }
+
+/// Ctrl-C in the middle of a sweep: the points done are saved, `--resume` finishes the rest,
+/// and the result is the bytes of an uninterrupted run.
+#[test]
+fn an_interrupted_sweep_resumes_to_the_same_bytes() {
+    let whole = sim(&["run", "tests/data/sweep-slow.wl", "-j", "1", "--json", "-", "-q"]);
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    let part = tmp("sweep-slow.json");
+    let _ = std::fs::remove_file(&part);
+    let part_s = part.to_str().expect("utf-8").to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["run", "tests/data/sweep-slow.wl", "-j", "1", "-q", "--json", &part_s])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sim");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("--resume"), "{err}");
+    let saved = std::fs::read_to_string(&part).expect("the finished points were saved");
+    assert!(saved.contains("\"incomplete\""), "an interrupted report says so");
+    let resumed = sim(&["run", "tests/data/sweep-slow.wl", "-j", "2", "-q", "--json", &part_s, "--resume"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    let done = std::fs::read(&part).expect("resumed report");
+    assert_eq!(text(&done), text(&whole.stdout), "resumed run differs from an uninterrupted one");
+}

@@ -486,9 +486,14 @@ impl Mprotect {
         let mm = k.tasks[t as usize].mm.expect("mprotect needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
         loop {
-            let vma = k.mem.vma(self.vma);
-            let file_lock = vma.file.map(|f| k.mem.files[f as usize].lock);
-            let anon_lock = vma.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock);
+            // The VMA being split, once one is picked (pc 2 and on).
+            let (file_lock, anon_lock) = match k.mem.vmas.get(self.vma as usize).filter(|_| self.pc >= 2) {
+                Some(vma) => (
+                    vma.file.map(|f| k.mem.files[f as usize].lock),
+                    vma.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock),
+                ),
+                None => (None, None),
+            };
             match self.pc {
                 0 => {
                     self.pc = 1;
