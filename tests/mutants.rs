@@ -9,12 +9,47 @@ use sim_core::sim::{self, Observe};
 use std::path::{Path, PathBuf};
 
 const TOKENS: &[&str] = &[
-    "{", "}", "(", ")", "[", "]", "x 65530", "x 0", "repeat 1000000000 {", "fork f {", "$vmas", "$index", "0", "-1",
-    "18446744073709551615", "99999999999999999999T", "4K", "1.5us", "0.5ns", "exit", "register kvm",
-    "unregister kvm of vm", "munmap all", "touch 100000", "mprotect 64", "uniform(0, 18446744073709551615)",
-    "exp(1s)", "every 1ns reclaim 1000", "at 0ns oom_kill vm", "vmalloc_hog 1T", "\"", "\\", "#", ";", "\n",
-    "sweep x = pow2(0..63)", "when strategy == unlocked", "slope(register.latency.mean, vmas) in 0..1", "\u{0}",
-    "\u{ff}", "é",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "x 65530",
+    "x 0",
+    "repeat 1000000000 {",
+    "fork f {",
+    "$vmas",
+    "$index",
+    "0",
+    "-1",
+    "18446744073709551615",
+    "99999999999999999999T",
+    "4K",
+    "1.5us",
+    "0.5ns",
+    "exit",
+    "register kvm",
+    "unregister kvm of vm",
+    "munmap all",
+    "touch 100000",
+    "mprotect 64",
+    "uniform(0, 18446744073709551615)",
+    "exp(1s)",
+    "every 1ns reclaim 1000",
+    "at 0ns oom_kill vm",
+    "vmalloc_hog 1T",
+    "\"",
+    "\\",
+    "#",
+    ";",
+    "\n",
+    "sweep x = pow2(0..63)",
+    "when strategy == unlocked",
+    "slope(register.latency.mean, vmas) in 0..1",
+    "\u{0}",
+    "\u{ff}",
+    "é",
 ];
 
 fn sources() -> Vec<(String, Vec<u8>)> {
@@ -110,7 +145,7 @@ fn ten_thousand_mutants_never_panic_and_stay_small() {
         match std::panic::catch_unwind(|| exercise(name, &m)) {
             Ok(ran) => loaded += u64::from(ran),
             Err(_) => {
-            let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fuzz-regressions/mutant-{i}.wl"));
+                let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fuzz-regressions/mutant-{i}.wl"));
                 let _ = std::fs::write(&keep, &m);
                 crashed.push(keep.display().to_string());
             }

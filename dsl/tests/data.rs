@@ -390,33 +390,6 @@ fn too_many_points_is_an_error() {
 }
 
 /// Every ```wl block of the language reference is a complete workload that loads.
-#[test]
-fn the_book_examples_load() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src/language.md");
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        match &mut current {
-            None if line.trim() == "```wl" => current = Some(String::new()),
-            Some(block) if line.trim() == "```" => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            Some(block) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            None => {}
-        }
-    }
-    assert!(blocks.len() >= 10, "found {} wl blocks", blocks.len());
-    for (i, b) in blocks.iter().enumerate() {
-        if let Err(d) = dsl::load(&format!("book-{i}.wl"), b.as_bytes(), &[]) {
-            panic!("book example {i} fails:\n{d}\n{b}");
-        }
-    }
-}
 
 #[test]
 fn workloads_can_be_shared_across_threads() {

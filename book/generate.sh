@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Regenerates the book's charts and verdicts from the runs of the workloads they show:
+# each claim's charts (`sim run --plots`) and `sim check` output, and the tutorial's chart.
+# The results are committed; tests/book.rs fails when a verdict no longer matches the model.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+sim=./target/release/sim
+
+svg_only() { find "$1" -name '*.png' -delete; }
+
+rm -rf book/src/img && mkdir -p book/src/img
+"$sim" run workloads/scaling.wl --plots book/src/img -q || true
+svg_only book/src/img
+
+for f in workloads/claims/*.wl; do
+  name=$(basename "$f" .wl)
+  out=book/src/claims/$name
+  rm -rf "$out" && mkdir -p "$out"
+  "$sim" run "$f" --plots "$out" -q || true
+  svg_only "$out"
+  "$sim" check "$f" > "$out/verdict.txt" || true
+  {
+    for svg in "$out"/*.svg; do
+      [ -e "$svg" ] || continue
+      chart=$(basename "$svg" .svg)
+      printf '![%s](%s/%s.svg)\n\n' "$chart" "$name" "$chart"
+    done
+  } > "$out/charts.md"
+done
+echo "book/src/img and book/src/claims/*/ regenerated"
