@@ -172,7 +172,7 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     let part = tmp("sweep-slow.json");
     let _ = std::fs::remove_file(&part);
     let part_s = part.to_str().expect("utf-8").to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+    let child = Command::new(env!("CARGO_BIN_EXE_sim"))
         .args(["run", "tests/data/sweep-slow.wl", "-j", "1", "-q", "--json", &part_s])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stderr(std::process::Stdio::piped())
