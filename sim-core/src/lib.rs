@@ -7,6 +7,8 @@ pub mod engine;
 pub mod kernel;
 pub mod metrics;
 pub mod program;
+#[cfg(test)]
+mod properties;
 pub mod report;
 pub mod sim;
 pub mod strategy;

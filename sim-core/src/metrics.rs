@@ -55,6 +55,7 @@ catalogue! {
     RmapWalk = "rmap.walk", Histogram, "ns", "one rmap walk from lock request to release: a page of reclaim, or a whole truncate";
     InvalidateCalls = "invalidate.calls", Count, "", "invalidate callbacks run";
     InvalidateMissed = "invalidate.missed", Count, "", "secondary-MMU mappings left pointing at a page that was unmapped";
+    ReleaseMissed = "release.missed", Count, "", "secondary-MMU mappings of a page freed after ->release unlinked the notifier and before the driver tore its mappings down";
     RaceUnregisterRelease = "race.unregister_release", Count, "", "unregister and ->release unlinking the same notifier at once, or unregister after the mm is gone";
     DeadlockCount = "deadlock.count", Count, "", "deadlocks found (each cycle is listed in the report)";
     AtomicSleep = "atomic_sleep", Count, "", "notifier callbacks that slept while a spinlock was held";

@@ -16,6 +16,15 @@ pub type AnonVmaId = u32;
 
 pub const NONE: u32 = u32::MAX;
 
+/// Secondary mappings still pointing at pages as they are freed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stale {
+    /// Of registered drivers, or of drivers no longer on the list: missed invalidations.
+    pub missed: u64,
+    /// Of drivers that ->release has unlinked but that have not torn their mappings down yet.
+    pub in_release: u64,
+}
+
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Pte {
     /// Index in the global list of present ptes (what reclaim draws from).
@@ -78,6 +87,8 @@ pub struct Mm {
     pub notifiers: Vec<NotifierSlot>,
     /// Bit d set: driver d is registered.
     pub registered: u64,
+    /// Bit d set: driver d was unlinked for ->release and has not yet torn its mappings down.
+    pub releasing: u64,
     /// mmu_notifier_mm was ever allocated (2.6.27's exit path then waits an RCU grace period).
     pub had_notifiers: bool,
     pub exiting: bool,
@@ -97,6 +108,7 @@ impl Mm {
             list_lock,
             notifiers: vec![NotifierSlot::default(); drivers],
             registered: 0,
+            releasing: 0,
             had_notifiers: false,
             exiting: false,
             gone: false,
@@ -206,9 +218,11 @@ impl Memory {
     }
 
     /// Tears down one pte and frees its page; returns the secondary mappings still pointing at
-    /// it (each one is a missed invalidation).
-    pub fn unmap_page(&mut self, v: VmaId, page: u64) -> u32 {
-        let Some(pte) = self.vmas[v as usize].ptes.remove(&page) else { return 0 };
+    /// it, split into missed invalidations and mappings of drivers inside ->release (see
+    /// [`Stale`]).
+    pub fn unmap_page(&mut self, v: VmaId, page: u64) -> Stale {
+        let releasing = self.mms[self.vmas[v as usize].mm as usize].releasing;
+        let Some(pte) = self.vmas[v as usize].ptes.remove(&page) else { return Stale::default() };
         let slot = pte.slot as usize;
         self.present.swap_remove(slot);
         if let Some(&(mv, mp)) = self.present.get(slot) {
@@ -216,13 +230,22 @@ impl Memory {
                 moved.slot = slot as u32;
             }
         }
-        pte.sptes.count_ones()
+        Stale {
+            missed: (pte.sptes & !releasing).count_ones() as u64,
+            in_release: (pte.sptes & releasing).count_ones() as u64,
+        }
     }
 
-    /// Tears down every pte of a VMA; returns the missed invalidations.
-    pub fn unmap_vma_pages(&mut self, v: VmaId) -> u32 {
+    /// Tears down every pte of a VMA.
+    pub fn unmap_vma_pages(&mut self, v: VmaId) -> Stale {
         let pages: Vec<u64> = self.vmas[v as usize].ptes.keys().copied().collect();
-        pages.into_iter().map(|p| self.unmap_page(v, p)).sum()
+        let mut stale = Stale::default();
+        for p in pages {
+            let s = self.unmap_page(v, p);
+            stale.missed += s.missed;
+            stale.in_release += s.in_release;
+        }
+        stale
     }
 
     /// Drops driver `d`'s secondary mappings in one VMA (an invalidate callback).
@@ -264,8 +287,8 @@ mod tests {
         assert!(!m.map_page(v, 3));
         m.vmas[v as usize].ptes.get_mut(&3).expect("mapped").sptes = 0b11;
         m.drop_sptes(v, 0);
-        assert_eq!(m.unmap_page(v, 3), 1, "driver 1 still maps the freed page");
-        assert_eq!(m.unmap_page(v, 3), 0);
+        assert_eq!(m.unmap_page(v, 3).missed, 1, "driver 1 still maps the freed page");
+        assert_eq!(m.unmap_page(v, 3), Stale::default());
     }
 
     #[test]
@@ -279,7 +302,7 @@ mod tests {
         for (slot, &(vv, p)) in m.present.iter().enumerate() {
             assert_eq!(m.vmas[vv as usize].ptes[&p].slot as usize, slot);
         }
-        assert_eq!(m.unmap_vma_pages(v), 0);
+        assert_eq!(m.unmap_vma_pages(v), Stale::default());
         assert!(m.present.is_empty());
         assert_eq!(m.remove_vma(v), None);
         assert_eq!(m.mms[0].map_count, 0);

@@ -450,6 +450,12 @@ impl<'p> Kernel<'p> {
         }
     }
 
+    /// Counts secondary mappings found pointing at freed pages.
+    pub fn count_stale(&mut self, stale: mm::Stale) {
+        self.metrics.add(Metric::InvalidateMissed, stale.missed);
+        self.metrics.add(Metric::ReleaseMissed, stale.in_release);
+    }
+
     // ---- vmalloc -------------------------------------------------------------------------
 
     pub fn vmalloc(&mut self, bytes: u64, pinned: bool) -> Option<Area> {

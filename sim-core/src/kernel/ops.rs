@@ -314,8 +314,8 @@ impl Invalidate {
                 }
                 3 => {
                     if self.free {
-                        let missed = k.mem.unmap_vma_pages(self.vma);
-                        k.metrics.add(Metric::InvalidateMissed, missed as u64);
+                        let stale = k.mem.unmap_vma_pages(self.vma);
+                        k.count_stale(stale);
                     }
                     self.iter = k.mem.mm(mm).registered | self.started;
                     self.pc = 4;
@@ -806,7 +806,9 @@ impl ExitMmap {
                 }
                 4 => {
                     let d = self.current.take().expect("notifier being released");
+                    // ->release has torn the driver's mappings down.
                     k.mem.drop_sptes_mm(self.mm, d);
+                    k.mem.mm_mut(self.mm).releasing &= !(1u64 << d);
                     crate::strategy::free_kept_arrays(k, self.mm, d);
                     self.pc = 1;
                 }
@@ -835,8 +837,8 @@ impl ExitMmap {
                     return Micro::Cpu(k.mem.present_ptes(self.vma) * k.cost(Cost::PteZap));
                 }
                 8 => {
-                    let missed = k.mem.unmap_vma_pages(self.vma);
-                    k.metrics.add(Metric::InvalidateMissed, missed as u64);
+                    let stale = k.mem.unmap_vma_pages(self.vma);
+                    k.count_stale(stale);
                     self.pc = 7;
                     return Micro::Call(Op::Unlink(Unlink::new(self.vma)));
                 }
@@ -922,8 +924,8 @@ impl Reclaim {
                     if let Some(pte) = k.mem.vmas[self.vma as usize].ptes.get_mut(&self.page) {
                         pte.sptes &= !registered;
                     }
-                    let missed = k.mem.unmap_page(self.vma, self.page);
-                    k.metrics.add(Metric::InvalidateMissed, missed as u64);
+                    let stale = k.mem.unmap_page(self.vma, self.page);
+                    k.count_stale(stale);
                 }
                 self.pc = 0;
                 Micro::Unlock { lock: self.lock, before: 0 }

@@ -29,6 +29,11 @@ pub fn unlink_notifier(k: &mut Kernel, mm: MmId, d: DriverId, from_release: bool
     slot.registered = false;
     m.registered &= !(1u64 << d);
     if from_release {
+        // Unlinked first, ->release next (2.6.27's order): until the driver has torn its
+        // mappings down, a page freed by reclaim is still mapped in its secondary MMU.
+        m.releasing |= 1u64 << d;
+    }
+    if from_release {
         if slot.unregistering {
             slot.raced = true;
             k.metrics.inc(Metric::RaceUnregisterRelease);
@@ -129,6 +134,7 @@ enum Pc {
     Critical,
     ListLocked,
     ReleaseCb,
+    Released,
     UnlockPlan,
     FreeArrays,
     DropMutex,
@@ -307,10 +313,15 @@ impl Update {
                     self.pc = Pc::UnlockPlan;
                     if self.kind == Kind::Unregister && self.changed {
                         // 2.6.27 unregister calls ->release itself when it unlinks first.
-                        let ns = crate::kernel::ops::callback(k, t, d, "release");
-                        k.mem.drop_sptes_mm(self.mm, d);
-                        return Micro::Cpu(ns);
+                        self.pc = Pc::Released;
+                        return Micro::Cpu(crate::kernel::ops::callback(k, t, d, "release"));
                     }
+                }
+                Pc::Released => {
+                    // ->release has torn the driver's mappings down.
+                    k.mem.drop_sptes_mm(self.mm, d);
+                    k.mem.mm_mut(self.mm).releasing &= !(1u64 << d);
+                    self.pc = Pc::UnlockPlan;
                 }
                 Pc::UnlockPlan => {
                     let Some(&st) = self.plan.unlock.get(self.step) else {
@@ -497,7 +508,11 @@ impl Update {
                 }
                 if slot.registered {
                     unlink_notifier(k, self.mm, d, false);
-                    if !merged {
+                    if merged {
+                        // ->release follows the unlink, outside every rmap lock.
+                        k.mem.mm_mut(self.mm).releasing |= 1u64 << d;
+                    } else {
+                        // Under the lock-all no rmap walk runs: the teardown is at once.
                         k.mem.drop_sptes_mm(self.mm, d);
                     }
                     self.changed = true;

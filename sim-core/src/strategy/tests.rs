@@ -188,3 +188,19 @@ fn unlocked_register_misses_invalidations_and_real_strategies_never_do() {
         }
     }
 }
+
+/// 2.6.27's exit path unlinks a notifier, then calls its ->release: while a slow ->release runs,
+/// reclaim can free a page the driver still maps. The model counts that window apart from
+/// missed invalidations (`release.missed`); it needs no registration race at all.
+#[test]
+fn reclaim_during_a_slow_release_frees_pages_the_driver_still_maps() {
+    for strategy in [Strategy::MmLock, Strategy::MmTakeAllLocks] {
+        let mut b = Build::new(strategy);
+        let xpmem = b.driver("xpmem", 200_000, true);
+        b.process("p", 1, vec![anon(1 << 20, 1), register(xpmem), StepKind::Touch(Value::Const(200)), StepKind::Exit]);
+        b.action(Trigger::Every { period_ns: 2_000, until_ns: None }, Action::Reclaim(Value::Const(1)));
+        let r = b.run(1).report;
+        assert!(scalar(&r, "release.missed") > 0, "{strategy:?}");
+        assert_eq!(scalar(&r, "invalidate.missed"), 0, "{strategy:?}");
+    }
+}
