@@ -1,6 +1,8 @@
 //! The metrics catalogue and the collector the model writes into during a run.
 //!
-//! Histograms keep every sample, so min, mean and the percentiles in reports are exact.
+//! Histograms keep every sample, so min, mean and the percentiles in reports are exact. Samples
+//! are buffered and folded into sorted (value, count) runs, so a long run of repeated values
+//! costs little memory.
 
 use crate::report::{HistSummary, MetricValue, OrderedMap};
 
@@ -78,15 +80,113 @@ impl Metric {
     }
 }
 
+/// Every sample of one histogram: recent ones in a buffer, older ones as sorted runs.
+#[derive(Default)]
+pub struct Samples {
+    buffer: Vec<u64>,
+    runs: Vec<(u64, u64)>,
+}
+
+impl Samples {
+    const BUFFER: usize = 1 << 16;
+
+    #[inline]
+    pub fn push(&mut self, v: u64) {
+        self.buffer.push(v);
+        if self.buffer.len() >= Self::BUFFER {
+            self.fold();
+        }
+    }
+
+    /// Sorts the buffer into runs and merges them with the older runs.
+    fn fold(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        self.buffer.sort_unstable();
+        let mut fresh: Vec<(u64, u64)> = Vec::new();
+        for &v in &self.buffer {
+            match fresh.last_mut() {
+                Some((x, c)) if *x == v => *c += 1,
+                _ => fresh.push((v, 1)),
+            }
+        }
+        self.buffer.clear();
+        let old = std::mem::take(&mut self.runs);
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < fresh.len() {
+            let next = match (old.get(i), fresh.get(j)) {
+                (Some(a), Some(b)) if a.0 == b.0 => {
+                    i += 1;
+                    j += 1;
+                    (a.0, a.1 + b.1)
+                }
+                (Some(a), Some(b)) if a.0 < b.0 => {
+                    i += 1;
+                    *a
+                }
+                (Some(a), None) => {
+                    i += 1;
+                    *a
+                }
+                (_, Some(b)) => {
+                    j += 1;
+                    *b
+                }
+                (None, None) => unreachable!("loop condition"),
+            };
+            self.runs.push(next);
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.buffer.len() as u64 + self.runs.iter().map(|r| r.1).sum::<u64>()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buffer.is_empty() && self.runs.is_empty()
+    }
+
+    /// Exact summary; percentiles by nearest rank.
+    pub fn summary(&mut self) -> HistSummary {
+        self.fold();
+        let n: u64 = self.runs.iter().map(|r| r.1).sum();
+        if n == 0 {
+            return HistSummary::default();
+        }
+        let rank = |p: u64| {
+            let want = ((p * n).div_ceil(100)).max(1);
+            let mut seen = 0;
+            for &(v, c) in &self.runs {
+                seen += c;
+                if seen >= want {
+                    return v;
+                }
+            }
+            self.runs[self.runs.len() - 1].0
+        };
+        let sum: u128 = self.runs.iter().map(|&(v, c)| v as u128 * c as u128).sum();
+        HistSummary {
+            count: n,
+            min: self.runs[0].0,
+            mean: sum as f64 / n as f64,
+            p50: rank(50),
+            p90: rank(90),
+            p99: rank(99),
+            max: self.runs[self.runs.len() - 1].0,
+        }
+    }
+}
+
 /// What the model writes into while it runs.
 pub struct Collector {
     scalars: Vec<u64>,
-    samples: Vec<Vec<u64>>,
+    samples: Vec<Samples>,
 }
 
 impl Default for Collector {
     fn default() -> Self {
-        Collector { scalars: vec![0; METRICS.len()], samples: (0..METRICS.len()).map(|_| Vec::new()).collect() }
+        Collector { scalars: vec![0; METRICS.len()], samples: (0..METRICS.len()).map(|_| Samples::default()).collect() }
     }
 }
 
@@ -120,8 +220,9 @@ impl Collector {
         self.scalars[m as usize]
     }
 
-    pub fn samples(&self, m: Metric) -> &[u64] {
-        &self.samples[m as usize]
+    /// Samples of a histogram so far.
+    pub fn count(&self, m: Metric) -> u64 {
+        self.samples[m as usize].len()
     }
 
     /// The report's metrics, in catalogue order.
@@ -131,7 +232,7 @@ impl Collector {
             let i = info.metric as usize;
             let value = match info.kind {
                 MetricKind::Count | MetricKind::Gauge => MetricValue::Scalar(self.scalars[i]),
-                MetricKind::Histogram => MetricValue::Histogram(summarize(&mut self.samples[i])),
+                MetricKind::Histogram => MetricValue::Histogram(self.samples[i].summary()),
             };
             out.push(info.name.to_string(), value);
         }
@@ -139,8 +240,17 @@ impl Collector {
     }
 }
 
-/// Exact summary; percentiles by nearest rank. Sorts `samples` in place.
-pub fn summarize(samples: &mut [u64]) -> HistSummary {
+/// Exact summary of a list of samples; percentiles by nearest rank.
+pub fn summarize(samples: &[u64]) -> HistSummary {
+    let mut s = Samples::default();
+    for &v in samples {
+        s.push(v);
+    }
+    s.summary()
+}
+
+#[cfg(test)]
+fn summarize_sorted(samples: &mut [u64]) -> HistSummary {
     if samples.is_empty() {
         return HistSummary::default();
     }
@@ -163,16 +273,25 @@ pub fn summarize(samples: &mut [u64]) -> HistSummary {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Folding into runs gives the summary of sorting every sample.
+        #[test]
+        fn runs_summarize_exactly(v in proptest::collection::vec(0u64..50, 0..200_000)) {
+            let mut a = v.clone();
+            proptest::prop_assert_eq!(summarize(&v), summarize_sorted(&mut a));
+        }
+    }
+
     #[test]
     fn summary_is_exact() {
-        let mut v: Vec<u64> = (1..=100).rev().collect();
-        let s = summarize(&mut v);
+        let v: Vec<u64> = (1..=100).rev().collect();
+        let s = summarize(&v);
         assert_eq!((s.count, s.min, s.p50, s.p90, s.p99, s.max), (100, 1, 50, 90, 99, 100));
         assert_eq!(s.mean, 50.5);
-        let mut one = vec![7];
-        let s = summarize(&mut one);
+        let one = vec![7];
+        let s = summarize(&one);
         assert_eq!((s.p50, s.p99, s.max), (7, 7, 7));
-        assert_eq!(summarize(&mut []), HistSummary::default());
+        assert_eq!(summarize(&[]), HistSummary::default());
     }
 
     #[test]
