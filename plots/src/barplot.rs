@@ -21,7 +21,7 @@ pub struct Bar {
     pub label: Vec<Part>,
     /// The mean over seeds; none when no run had a sample.
     pub value: Option<f64>,
-    /// The least and greatest value over seeds, when there were several.
+    /// The least and greatest value over seeds, when there were several and they differ.
     pub range: Option<(f64, f64)>,
     /// Index into the palette (and into the legend).
     pub color: usize,

@@ -117,7 +117,7 @@ fn bars(
             Bar {
                 label: label.clone(),
                 value: data::mean(values.iter().copied()),
-                range: (values.len() > 1).then_some((lo, hi)),
+                range: (values.len() > 1 && hi > lo).then_some((lo, hi)),
                 color,
             }
         })
@@ -147,10 +147,7 @@ fn describe(
     };
     let mut subtitle = info.map(|i| i.meaning.to_string()).unwrap_or_default();
     if seeds > 1 {
-        let what = if histogram { format!("the {} of", stat.words()) } else { "the value at".to_string() };
-        subtitle.push_str(&format!(
-            "; each bar is the mean over {seeds} seeds of {what} each run, its whisker their min to max"
-        ));
+        subtitle.push_str(&format!("; bars: mean of {seeds} seeds, whiskers: min to max"));
     }
     BarChart {
         name: format!("bars-{}", data::file_part(metric)),
