@@ -86,7 +86,9 @@ impl Figure for BarChart {
         let y_area_guess = ticks_width(root, &guess, &tick_font)? + 44;
         let slot = (w - MARGIN as i32 - MARGIN_RIGHT as i32 - y_area_guess) / n;
 
-        let labels = Labels::choose(root, &self.bars, slot, &label_font)?;
+        // Upright labels may take up to half the body; longer ones are cut short.
+        let upright_room = (body_h - 2 * MARGIN as i32) / 2 - 10 - X_DESC as i32;
+        let labels = Labels::choose(root, &self.bars, slot, upright_room, &label_font)?;
         let x_area = (labels.height() + 10) as u32 + X_DESC;
 
         // Values: level when each fits its slot, else upright; the range leaves them room on top.
@@ -178,9 +180,9 @@ impl Figure for BarChart {
                         root.draw(&Text::new(text.clone(), pos, label_font.pos(Pos::new(HPos::Center, VPos::Top))))?;
                     }
                 }
-                Labels::Upright { .. } => {
+                Labels::Upright { len } => {
                     let font = label_font.transform(FontTransform::Rotate270).pos(Pos::new(HPos::Right, VPos::Center));
-                    root.draw(&Text::new(joined(b), (cx, base + 8), font))?;
+                    root.draw(&Text::new(shorten(root, &joined(b), &label_font, *len)?, (cx, base + 8), font))?;
                 }
             }
         }
@@ -208,7 +210,7 @@ enum Labels {
     /// when the later parts fit a slot and the first fits its run; `bare` when the later parts
     /// fit only as values without their names (the axis description names them).
     Grouped { inner: i32, runs: Vec<(usize, usize)>, bare: bool },
-    /// One upright line per bar (the parts joined), `len` pixels at most.
+    /// One upright line per bar (the parts joined), `len` pixels at most (cut short beyond).
     Upright { len: i32 },
 }
 
@@ -217,6 +219,7 @@ impl Labels {
         root: &DrawingArea<DB, Shift>,
         bars: &[Bar],
         slot: i32,
+        upright_room: i32,
         font: &TextStyle,
     ) -> Result<Labels, DrawingAreaErrorKind<DB::ErrorType>> {
         let fits = |text: &str, room: i32| -> Result<bool, DrawingAreaErrorKind<DB::ErrorType>> {
@@ -260,7 +263,7 @@ impl Labels {
                 return Ok(Labels::Grouped { inner: lines - 1, runs, bare: !inner });
             }
         }
-        Ok(Labels::Upright { len })
+        Ok(Labels::Upright { len: len.min(upright_room.max(LINE)) })
     }
 
     /// Pixels they take under the axis.
@@ -276,6 +279,27 @@ impl Labels {
 /// A bar's label on one line: "mm_lock / pin=false".
 fn joined(b: &Bar) -> String {
     b.label.iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" / ")
+}
+
+/// `text`, cut short with an ellipsis if it is wider than `max` pixels.
+fn shorten<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle,
+    max: i32,
+) -> Result<String, DrawingAreaErrorKind<DB::ErrorType>> {
+    if text_w(root, text, font)? <= max {
+        return Ok(text.to_string());
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let short = format!("{}…", chars.iter().collect::<String>());
+        if text_w(root, &short, font)? <= max {
+            return Ok(short);
+        }
+    }
+    Ok("…".to_string())
 }
 
 /// A bar's value in the metric's unit; "no samples" when no run had one.
@@ -355,10 +379,11 @@ fn legend<DB: DrawingBackend>(
     let font: TextStyle = (FONT, 15).into_font().color(&BLACK);
     let (w, swatch, pad, gap) = (SIZE.0 as i32, 14, 6, 26);
     // Rows of (colour, name, width).
-    let mut rows: Vec<Vec<(usize, &String, i32)>> = vec![Vec::new()];
+    let mut rows: Vec<Vec<(usize, String, i32)>> = vec![Vec::new()];
     let mut row_w = 0;
     for (i, name) in names.iter().enumerate() {
-        let item = swatch + pad + text_w(root, name, &font)?;
+        let name = shorten(root, name, &font, 280)?;
+        let item = swatch + pad + text_w(root, &name, &font)?;
         let last = rows.len() - 1;
         if !rows[last].is_empty() && row_w + gap + item > w - 40 {
             rows.push(Vec::new());
@@ -372,7 +397,8 @@ fn legend<DB: DrawingBackend>(
         let total: i32 = row.iter().map(|c| c.2).sum::<i32>() + gap * (row.len() as i32 - 1);
         let mut x = (w - total) / 2;
         let cy = y + 10 + LINE * r as i32;
-        for &(i, name, item) in row {
+        for (i, name, item) in row {
+            let (i, item) = (*i, *item);
             let color = PALETTE[i % PALETTE.len()];
             root.draw(&Rectangle::new([(x, cy - swatch / 2), (x + swatch, cy + swatch / 2)], color.filled()))?;
             root.draw(&Text::new(name.clone(), (x + swatch + pad, cy), font.pos(Pos::new(HPos::Left, VPos::Center))))?;

@@ -4,7 +4,7 @@
 
 use crate::barplot::{Bar, BarChart, Part};
 use crate::data::{self, Group, Stat};
-use crate::render::Format;
+use crate::render::{Format, PALETTE};
 use sim_core::metrics::{Metric, MetricKind};
 use sim_core::program::ParamValue;
 use sim_core::report::{MetricValue, OrderedMap, PointReport, Report};
@@ -54,7 +54,8 @@ pub fn charts(report: &Report, groups: &[Group<'_>], swept: &[String], covered: 
             None => 0,
         })
         .collect();
-    let legend = if strategies.len() > 1 { strategies } else { Vec::new() };
+    // A legend for two strategies or more, as long as each has a colour of its own.
+    let legend = if (2..=PALETTE.len()).contains(&strategies.len()) { strategies } else { Vec::new() };
     let labels: Vec<Vec<Part>> = groups.iter().map(|g| label(g.params, swept)).collect();
     let seeds = data::replications(groups);
     METRICS
