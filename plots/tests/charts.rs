@@ -517,3 +517,39 @@ fn bar_labels_group_or_stand_upright_when_the_bars_are_narrow() {
     // The y axis title, 32 labels and 32 values, upright.
     assert_eq!(svg.matches("rotate(270").count(), 65);
 }
+
+#[test]
+fn long_upright_labels_are_cut_short() {
+    let long = "a_strategy_name_far_longer_than_any_the_simulator_has_and_then_some_more_words_to_make_it_longer";
+    let points = (0..20u64)
+        .map(|i| {
+            let params = [("strategy", name(&format!("{long}_{i}"))), ("pin", ParamValue::Bool(i % 2 == 0))];
+            point(i, &params, 1, vec![("atomic_sleep", count(i * 1000))])
+        })
+        .collect();
+    let dir = scratch("bars-long");
+    let files = plots::draw(&report("long", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-atomic_sleep.png", "bars-atomic_sleep.svg"]);
+    check_png(&files[0], &[BLUE]);
+    let svg = check_svg(&files[1], &["strategy / pin"]);
+    let texts = svg_texts(&svg);
+    // 20 strategies share 10 colours: no legend, whose entries would be ambiguous.
+    assert!(!texts.iter().any(|t| t.starts_with(long)), "{texts:?}");
+    // Under the bars, upright and cut to the room left for them.
+    let cut: Vec<&String> = texts.iter().filter(|t| t.starts_with("a_str") && t.ends_with('…')).collect();
+    assert_eq!(cut.len(), 20, "{texts:?}");
+    assert_eq!(svg.matches("rotate(270").count(), 21);
+}
+
+#[test]
+fn long_legend_names_are_cut_short() {
+    let long = "a_strategy_name_far_longer_than_any_the_simulator_has_and_then_some_more_words_to_make_it_longer";
+    let points = (0..6u64)
+        .map(|i| point(i, &[("strategy", name(&format!("{long}_{i}")))], 1, vec![("atomic_sleep", count(i))]))
+        .collect();
+    let dir = scratch("bars-long-legend");
+    let files = plots::draw(&report("long", points), &dir).expect("draw");
+    check_png(&files[0], &[BLUE, ORANGE, GREEN]);
+    let texts = svg_texts(&check_svg(&files[1], &["strategy"]));
+    assert_eq!(texts.iter().filter(|t| t.starts_with("a_strategy_name") && t.ends_with('…')).count(), 12);
+}
