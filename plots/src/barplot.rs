@@ -46,6 +46,8 @@ const MARGIN: u32 = 8;
 const MARGIN_RIGHT: u32 = 20;
 /// Room under the bar labels for the axis description.
 const X_DESC: u32 = 34;
+/// Room beside the tick labels for the axis description.
+const Y_DESC: i32 = 44;
 const LINE: i32 = 18;
 /// Space between a bar (or its whisker) and its value.
 const GAP: i32 = 4;
@@ -82,9 +84,8 @@ impl Figure for BarChart {
         let data_top = if data_top > 0.0 { data_top } else { 1.0 };
 
         // Widths first: the y tick labels (from a first guess at the range) leave the bars their slots.
-        let guess = y_ticks(data_top * 1.3, self.format);
-        let y_area_guess = ticks_width(root, &guess, &tick_font)? + 44;
-        let slot = (w - MARGIN as i32 - MARGIN_RIGHT as i32 - y_area_guess) / n;
+        let guess_w = ticks_width(root, &y_ticks(data_top * 1.3, self.format), &tick_font)?;
+        let slot = (w - MARGIN as i32 - MARGIN_RIGHT as i32 - guess_w - Y_DESC) / n;
 
         // Upright labels may take up to half the body; longer ones are cut short.
         let upright_room = (body_h - 2 * MARGIN as i32) / 2 - 10 - X_DESC as i32;
@@ -106,7 +107,7 @@ impl Figure for BarChart {
             if plot_h > room + 20 { data_top * f64::from(plot_h) / f64::from(plot_h - room) } else { data_top };
         let y_major = y_ticks(needed, self.format);
         let top = y_major.last().map_or(needed, |t| t.0).max(needed);
-        let y_area = ticks_width(root, &y_major, &tick_font)?.max(y_area_guess - 44) + 44;
+        let y_area = ticks_width(root, &y_major, &tick_font)?.max(guess_w) + Y_DESC;
         let y_layout = Layout::linear(0.0, top, y_major);
         let x_layout = Layout::linear(-0.5, n as f64 - 0.5, Vec::new());
 
@@ -134,6 +135,8 @@ impl Figure for BarChart {
         let plotting = cc.plotting_area();
         // Bars, whiskers and labels are placed in pixels of the whole image.
         let at = |i: usize, v: f64| plotting.map_coordinate(&(i as f64, v));
+        // The slots as built (the estimate above may be off by the tick labels' last few pixels).
+        let slot = plotting.dim_in_pixel().0 as i32 / n;
         let width = (slot * 2 / 3).clamp(4, 110);
         let whisker = RGBColor(40, 40, 40);
         for (i, (b, text)) in self.bars.iter().zip(values).enumerate() {
@@ -155,12 +158,12 @@ impl Figure for BarChart {
                 tip = tip.min(hi);
             }
             let font = if b.value.is_some() { value_font.clone() } else { value_font.color(&RGBColor(110, 110, 110)) };
-            let (pos, font) = if level {
-                ((cx, tip - GAP), font.pos(Pos::new(HPos::Center, VPos::Bottom)))
+            let font = if level {
+                font.pos(Pos::new(HPos::Center, VPos::Bottom))
             } else {
-                ((cx, tip - GAP), font.transform(FontTransform::Rotate270).pos(Pos::new(HPos::Left, VPos::Center)))
+                font.transform(FontTransform::Rotate270).pos(Pos::new(HPos::Left, VPos::Center))
             };
-            root.draw(&Text::new(text, pos, font))?;
+            root.draw(&Text::new(text, (cx, tip - GAP), font))?;
 
             match &labels {
                 Labels::Stacked { .. } => {
