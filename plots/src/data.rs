@@ -97,6 +97,35 @@ pub fn label(params: &OrderedMap<ParamValue>, keys: &[String]) -> String {
         .join(", ")
 }
 
+/// The statistic of a point's histogram that stands for it on a chart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stat {
+    Min,
+    Mean,
+    P90,
+    Max,
+}
+
+impl Stat {
+    pub fn of(self, h: &HistSummary) -> f64 {
+        match self {
+            Stat::Min => h.min as f64,
+            Stat::Mean => h.mean,
+            Stat::P90 => h.p90 as f64,
+            Stat::Max => h.max as f64,
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Stat::Min => "min",
+            Stat::Mean => "mean",
+            Stat::P90 => "p90",
+            Stat::Max => "max",
+        }
+    }
+}
+
 /// A histogram metric of a point, when it has samples.
 pub fn hist<'a>(p: &'a PointReport, metric: &str) -> Option<&'a HistSummary> {
     match p.metric(metric) {

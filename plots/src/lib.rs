@@ -1,8 +1,11 @@
 //! Charts drawn from sim-core's report types: lock scaling (log-log, with fitted slopes), vmalloc
-//! space over time and quantile-based latency CDFs, each as PNG and SVG in an embedded font, so
-//! equal reports give byte-identical files on any machine.
+//! space over time, quantile-based latency CDFs and, for sweeps of strategies and other
+//! non-numeric parameters, bars per point; each as PNG and SVG in an embedded font, so equal
+//! reports give byte-identical files on any machine.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod barplot;
+mod bars;
 mod cdf;
 mod data;
 mod render;
@@ -35,13 +38,18 @@ pub fn draw(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut charts = scaling::charts(report, &groups, &swept);
     charts.extend(vmalloc::charts(report, &groups, &swept));
     charts.extend(cdf::charts(report, &groups, &swept));
-    if charts.is_empty() {
+    let covered: Vec<&str> = charts.iter().filter_map(scaling::metric_of).collect();
+    let bars = bars::charts(report, &groups, &swept, &covered);
+    if charts.is_empty() && bars.is_empty() {
         return Ok(Vec::new());
     }
     register_font()?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut files = Vec::new();
     for chart in &charts {
+        files.extend(render::write(chart, dir)?);
+    }
+    for chart in &bars {
         files.extend(render::write(chart, dir)?);
     }
     Ok(files)

@@ -8,14 +8,15 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use sim_core::metrics::Metric;
 use std::path::{Path, PathBuf};
 
 /// Pixels of every chart, PNG and SVG alike.
 pub const SIZE: (u32, u32) = (1000, 620);
-const FONT: &str = "sans-serif";
+pub const FONT: &str = "sans-serif";
 
 /// Tableau 10: distinct hues that stay apart for common colour blindness.
-const PALETTE: [RGBColor; 10] = [
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -45,6 +46,26 @@ pub enum Format {
     Bytes,
 }
 
+impl Format {
+    /// How a catalogue metric's values read, from its unit.
+    pub fn of_metric(metric: &str) -> Format {
+        match Metric::by_name(metric).map(|m| m.info().unit) {
+            Some("ns") => Format::Duration,
+            Some("bytes") => Format::Bytes,
+            _ => Format::Plain,
+        }
+    }
+
+    /// What the values are, for axis labels.
+    pub fn words(self) -> &'static str {
+        match self {
+            Format::Duration => "time",
+            Format::Bytes => "bytes",
+            Format::Plain => "count",
+        }
+    }
+}
+
 pub struct Axis {
     pub label: String,
     pub scale: Scale,
@@ -72,21 +93,39 @@ pub struct Chart {
     pub series: Vec<Series>,
 }
 
-/// Writes `chart` as `<name>.png` and `<name>.svg` into `dir`.
-pub fn write(chart: &Chart, dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let x = layout(&chart.x, chart.series.iter().flat_map(|s| s.line.iter().chain(&s.markers)).map(|p| p.0));
-    let y = layout(&chart.y, chart.series.iter().flat_map(|s| s.line.iter().chain(&s.markers)).map(|p| p.1));
-    let png = dir.join(format!("{}.png", chart.name));
-    let svg = dir.join(format!("{}.svg", chart.name));
+/// Something drawn once as PNG and once as SVG, at `SIZE`.
+pub trait Figure {
+    /// File name without extension.
+    fn name(&self) -> &str;
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, pen: Pen) -> DrawResult<DB>;
+}
+
+impl Figure for Chart {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, pen: Pen) -> DrawResult<DB> {
+        let points = || self.series.iter().flat_map(|s| s.line.iter().chain(&s.markers));
+        let x = layout(&self.x, points().map(|p| p.0));
+        let y = layout(&self.y, points().map(|p| p.1));
+        draw_on(root, pen, self, &x, &y)
+    }
+}
+
+/// Writes `figure` as `<name>.png` and `<name>.svg` into `dir`.
+pub fn write<F: Figure>(figure: &F, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let png = dir.join(format!("{}.png", figure.name()));
+    let svg = dir.join(format!("{}.svg", figure.name()));
     {
         let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
-        draw_on(&root, Pen::Traced, chart, &x, &y).map_err(|e| format!("{}: {e}", png.display()))?;
+        figure.draw_on(&root, Pen::Traced).map_err(|e| format!("{}: {e}", png.display()))?;
         root.present().map_err(|e| format!("{}: {e}", png.display()))?;
     }
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        draw_on(&root, Pen::Stroke, chart, &x, &y).map_err(|e| format!("{}: {e}", svg.display()))?;
+        figure.draw_on(&root, Pen::Stroke).map_err(|e| format!("{}: {e}", svg.display()))?;
         root.present().map_err(|e| format!("{}: {e}", svg.display()))?;
     }
     std::fs::write(&svg, text).map_err(|e| format!("{}: {e}", svg.display()))?;
@@ -94,7 +133,7 @@ pub fn write(chart: &Chart, dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// One axis as drawn: its range and ticks in plotted coordinates (log10 on log axes).
-struct Layout {
+pub struct Layout {
     scale: Scale,
     lo: f64,
     hi: f64,
@@ -103,6 +142,11 @@ struct Layout {
 }
 
 impl Layout {
+    /// A linear axis over `lo..hi` with these major ticks and no minor ones.
+    pub fn linear(lo: f64, hi: f64, major: Vec<(f64, String)>) -> Layout {
+        Layout { scale: Scale::Linear, lo, hi, major, minor: Vec::new() }
+    }
+
     fn map(&self, v: f64) -> f64 {
         match self.scale {
             Scale::Linear => v,
@@ -110,12 +154,12 @@ impl Layout {
         }
     }
 
-    fn coord(&self) -> Coord {
+    pub fn coord(&self) -> Coord {
         Coord { lo: self.lo, hi: self.hi, major: self.major.iter().map(|t| t.0).collect(), minor: self.minor.clone() }
     }
 
     /// The label of the major tick nearest `v`.
-    fn label(&self, v: f64) -> String {
+    pub fn label(&self, v: f64) -> String {
         self.major
             .iter()
             .min_by(|a, b| (a.0 - v).abs().total_cmp(&(b.0 - v).abs()))
@@ -126,7 +170,7 @@ impl Layout {
 
 /// A linear plotters coordinate whose grid lines are exactly the ticks laid out here.
 #[derive(Clone)]
-struct Coord {
+pub struct Coord {
     lo: f64,
     hi: f64,
     major: Vec<f64>,
@@ -155,7 +199,7 @@ impl Ranged for Coord {
     }
 }
 
-fn tick_label(format: Format, v: f64) -> String {
+pub fn tick_label(format: Format, v: f64) -> String {
     match format {
         Format::Plain => ticks::sig3(v),
         Format::Duration => ticks::duration(v),
@@ -231,7 +275,7 @@ fn layout(axis: &Axis, values: impl Iterator<Item = f64>) -> Layout {
     }
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 fn draw_on<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -310,7 +354,7 @@ fn draw_on<DB: DrawingBackend>(
 /// 1-pixel line traced three times a pixel apart, since plotters fills a wide path as one polygon,
 /// which leaves holes where a step line turns back on itself.
 #[derive(Clone, Copy, PartialEq)]
-enum Pen {
+pub enum Pen {
     Stroke,
     Traced,
 }

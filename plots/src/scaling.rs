@@ -2,33 +2,10 @@
 //! log-log, one line per strategy (and per combination of the other swept parameters), each
 //! with its fitted log-log slope. The OOM-kill latency chart is one of them.
 
-use crate::data::{self, Group};
+use crate::data::{self, Group, Stat};
 use crate::render::{Axis, Chart, Format, Scale, Series};
 use sim_core::checks::log_log_slope;
-use sim_core::metrics::Metric;
 use sim_core::report::{HistSummary, Report};
-
-#[derive(Clone, Copy)]
-enum Stat {
-    Mean,
-    Max,
-}
-
-impl Stat {
-    fn of(self, h: &HistSummary) -> f64 {
-        match self {
-            Stat::Mean => h.mean,
-            Stat::Max => h.max as f64,
-        }
-    }
-
-    fn words(self) -> &'static str {
-        match self {
-            Stat::Mean => "mean",
-            Stat::Max => "max",
-        }
-    }
-}
 
 /// The metrics charted, each with the statistic of a point's histogram that stands for it:
 /// latencies by their mean; the OOM kill (one per run) and the lock hold (worst case) by max.
@@ -38,6 +15,11 @@ const METRICS: [(&str, Stat); 4] = [
     ("mm_lock.hold", Stat::Max),
     ("oom.kill_latency", Stat::Max),
 ];
+
+/// The metric a scaling chart shows, for charts this module drew.
+pub fn metric_of(chart: &Chart) -> Option<&'static str> {
+    METRICS.iter().map(|m| m.0).find(|m| chart.name.starts_with(&format!("scaling-{}-vs-", data::file_part(m))))
+}
 
 /// More lines than this and the other numeric swept parameters are held at their largest value.
 const MAX_LINES: usize = 12;
@@ -111,11 +93,7 @@ fn chart(
             Series { label, line: pts.clone(), markers: pts }
         })
         .collect();
-    let format = match Metric::by_name(metric).map(|m| m.info().unit) {
-        Some("ns") => Format::Duration,
-        Some("bytes") => Format::Bytes,
-        _ => Format::Plain,
-    };
+    let format = Format::of_metric(metric);
     let per_point = match stat {
         Stat::Mean if seeds > 1 => format!("mean per point, averaged over {seeds} seeds"),
         Stat::Max if seeds > 1 => format!("max per point, averaged over {seeds} seeds"),
@@ -133,7 +111,7 @@ fn chart(
             from_zero: false,
         },
         y: Axis {
-            label: format!("{metric}, {per_point} ({}, log scale)", unit_words(format)),
+            label: format!("{metric}, {per_point} ({}, log scale)", format.words()),
             scale: Scale::Log,
             format,
             ticks: None,
@@ -141,12 +119,4 @@ fn chart(
         },
         series,
     })
-}
-
-fn unit_words(f: Format) -> &'static str {
-    match f {
-        Format::Duration => "time",
-        Format::Bytes => "bytes",
-        Format::Plain => "count",
-    }
 }

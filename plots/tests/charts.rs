@@ -334,3 +334,222 @@ fn an_unwritable_folder_is_an_error_not_a_panic() {
     let err = plots::draw(&scaling_report(1), &file.join("charts")).expect_err("a file is not a folder");
     assert!(err.contains("a-file"), "{err}");
 }
+
+const GREEN: [u8; 3] = [44, 160, 44];
+
+/// The text of each `<text>` element of an SVG, in drawing order.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| Some(t.split_once('>')?.1.split_once("</text>")?.0.trim().to_string()))
+        .collect()
+}
+
+/// The fill of each `<rect>` of an SVG after the background, in drawing order.
+fn svg_rect_fills(svg: &str) -> Vec<String> {
+    svg.split("<rect").skip(2).filter_map(|r| Some(r.split_once("fill=\"")?.1.split_once('"')?.0.to_string())).collect()
+}
+
+fn count(n: u64) -> MetricValue {
+    MetricValue::Scalar(n)
+}
+
+#[test]
+fn a_categorical_sweep_gets_a_bar_chart_per_metric_that_differs() {
+    let r: Report = serde_json::from_str(include_str!("data/unsorted-deadlock.json")).expect("fixture");
+    let dir = scratch("bars-deadlock");
+    let files = plots::draw(&r, &dir).expect("draw");
+    let names = names(&files);
+    for chart in ["deadlock.count", "vmalloc.pinned_peak", "register.latency", "unregister.latency"] {
+        assert!(names.contains(&format!("bars-{chart}.png")), "{chart}: {names:?}");
+        assert!(names.contains(&format!("bars-{chart}.svg")), "{chart}: {names:?}");
+    }
+    // Zero at every point, or the same at every point: no chart.
+    assert!(!names.iter().any(|n| n.starts_with("bars-invalidate.missed") || n.starts_with("bars-atomic_sleep")));
+    // No numeric sweep: no scaling chart.
+    assert!(!names.iter().any(|n| n.starts_with("scaling-")), "{names:?}");
+
+    // One colour per strategy, in the order the strategies first appear.
+    check_png(&dir.join("bars-deadlock.count.png"), &[BLUE, ORANGE, GREEN]);
+    let svg = check_svg(
+        &dir.join("bars-deadlock.count.svg"),
+        &["08-unsorted-deadlock: deadlock.count", "deadlocks found", "deadlock.count (count)", "strategy / sharing"],
+    );
+    let legend = ["#1F77B4", "#FF7F0E", "#2CA02C"];
+    let bars = ["#1F77B4", "#1F77B4", "#FF7F0E", "#FF7F0E", "#2CA02C", "#2CA02C"];
+    assert_eq!(svg_rect_fills(&svg), [&legend[..], &bars[..]].concat());
+    let texts = svg_texts(&svg);
+    for t in ["unsorted", "mm_lock", "mm_take_all_locks", "two_mms", "one_mm"] {
+        assert!(texts.iter().any(|x| x == t), "no label {t:?} in {texts:?}");
+    }
+    // Each bar's value on top: one deadlock where the unsorted lock-all met another mm, else none.
+    assert_eq!(texts.iter().filter(|t| *t == "1").count(), 2, "the bar's value and the tick: {texts:?}");
+    assert_eq!(texts.iter().filter(|t| *t == "0").count(), 6, "five bars' values and the tick: {texts:?}");
+
+    // A latency by its mean, in time units; the deadlocked point never returned from register.
+    check_png(&dir.join("bars-register.latency.png"), &[BLUE, ORANGE, GREEN]);
+    check_svg(
+        &dir.join("bars-register.latency.svg"),
+        &["register.latency, mean per point (time)", "mmu_notifier_register call to return", "no samples", "µs"],
+    );
+    check_svg(&dir.join("bars-vmalloc.pinned_peak.svg"), &["vmalloc.pinned_peak (bytes)", "32 KiB", "16 KiB"]);
+}
+
+#[test]
+fn bar_charts_are_the_same_bytes_every_time() {
+    let r: Report = serde_json::from_str(include_str!("data/unsorted-deadlock.json")).expect("fixture");
+    let (a, b) = (scratch("bars-same-a"), scratch("bars-same-b"));
+    let fa = plots::draw(&r, &a).expect("draw");
+    let fb = plots::draw(&r, &b).expect("draw");
+    assert_eq!(names(&fa), names(&fb));
+    assert!(names(&fa).iter().any(|n| n.starts_with("bars-")));
+    for (x, y) in fa.iter().zip(&fb) {
+        let (x, y) = (std::fs::read(x).expect("read"), std::fs::read(y).expect("read"));
+        assert!(x == y, "a file differs between two draws");
+    }
+}
+
+#[test]
+fn a_metric_equal_at_every_point_gets_no_bars() {
+    let mut points = Vec::new();
+    for (i, (strategy, missed)) in [("mm_lock", 0), ("unlocked", 30)].into_iter().enumerate() {
+        let metrics = vec![
+            ("invalidate.missed", count(missed)),
+            ("atomic_sleep", count(3)),
+            ("deadlock.count", count(0)),
+            ("rmap.walk", hist(&[500, 700])),
+            ("reclaim.stall", MetricValue::Histogram(HistSummary::default())),
+        ];
+        points.push(point(i as u64, &[("strategy", name(strategy))], 1, metrics));
+    }
+    let dir = scratch("bars-equal");
+    let files = plots::draw(&report("missed", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-invalidate.missed.png", "bars-invalidate.missed.svg"]);
+    check_png(&files[0], &[BLUE, ORANGE]);
+    let svg = check_svg(&files[1], &["missed: invalidate.missed", "secondary-MMU mappings left pointing"]);
+    let texts = svg_texts(&svg);
+    assert!(texts.iter().any(|t| t == "unlocked") && texts.iter().any(|t| t == "30"), "{texts:?}");
+}
+
+#[test]
+fn one_point_or_more_than_32_get_no_bars() {
+    let one = report("one", vec![point(0, &[("strategy", name("mm_lock"))], 1, vec![("deadlock.count", count(1))])]);
+    let dir = scratch("bars-none");
+    assert_eq!(plots::draw(&one, &dir), Ok(Vec::new()));
+    // One point run under three seeds is still one bar.
+    let seeds = (0..3).map(|s| point(s, &[("strategy", name("mm_lock"))], s, vec![("deadlock.count", count(s))]));
+    assert_eq!(plots::draw(&report("seeds", seeds.collect()), &dir), Ok(Vec::new()));
+    let many = (0..33)
+        .map(|i| {
+            point(i, &[("strategy", name("mm_lock")), ("n", ParamValue::Int(i))], 1, vec![("deadlock.count", count(i))])
+        })
+        .collect();
+    assert_eq!(plots::draw(&report("many", many), &dir), Ok(Vec::new()));
+    assert_eq!(std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0), 0);
+}
+
+#[test]
+fn replicated_bars_show_the_mean_and_the_spread() {
+    let mut points = Vec::new();
+    for strategy in ["mm_lock", "mm_take_all_locks"] {
+        for pin in [false, true] {
+            for seed in 0..3u64 {
+                let races = if strategy == "mm_lock" && !pin { 2 + 2 * seed } else { 0 };
+                let params = [("strategy", name(strategy)), ("pin", ParamValue::Bool(pin))];
+                points.push(point(points.len() as u64, &params, seed, vec![("race.unregister_release", count(races))]));
+            }
+        }
+    }
+    let dir = scratch("bars-seeds");
+    let files = plots::draw(&report("race", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-race.unregister_release.png", "bars-race.unregister_release.svg"]);
+    // The whisker (dark grey) from 2 to 6 around the mean 4.
+    check_png(&files[0], &[BLUE, ORANGE, [40, 40, 40]]);
+    let svg = check_svg(&files[1], &["bars: mean of 3 seeds, whiskers: min to max", "strategy / pin"]);
+    let texts = svg_texts(&svg);
+    for t in ["4", "mm_lock", "mm_take_all_locks", "pin=false", "pin=true"] {
+        assert!(texts.iter().any(|x| x == t), "no {t:?} in {texts:?}");
+    }
+    // One whisker: its stem and two caps.
+    assert_eq!(svg.matches("stroke=\"#282828\"").count(), 3);
+}
+
+#[test]
+fn bar_labels_group_or_stand_upright_when_the_bars_are_narrow() {
+    // 3 strategies x 4 sizes: the sizes fit under their bars, each strategy once under its four.
+    let strategies = ["mm_take_all_locks", "mm_lock", "mm_lock_slow"];
+    let mut points = Vec::new();
+    for (k, strategy) in strategies.into_iter().enumerate() {
+        for vmas in [128u64, 512, 2048, 8192] {
+            let eintr = if k == 0 { vmas / 128 } else { 0 };
+            let params = [("strategy", name(strategy)), ("vmas", ParamValue::Int(vmas))];
+            points.push(point(points.len() as u64, &params, 1, vec![("register.eintr", count(eintr))]));
+        }
+    }
+    let dir = scratch("bars-grouped");
+    let files = plots::draw(&report("eintr", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-register.eintr.png", "bars-register.eintr.svg"]);
+    check_png(&files[0], &[BLUE, ORANGE, GREEN]);
+    let svg = check_svg(&files[1], &["strategy / vmas"]);
+    let texts = svg_texts(&svg);
+    // Each strategy in the legend and once under its bars; each size under three bars.
+    for s in strategies {
+        assert_eq!(texts.iter().filter(|t| *t == s).count(), 2, "{s}: {texts:?}");
+    }
+    assert_eq!(texts.iter().filter(|t| *t == "8192").count(), 3, "{texts:?}");
+    assert_eq!(svg.matches("rotate(270").count(), 1, "only the y axis title turns");
+
+    // 4 strategies x 8 sizes: 32 bars, too narrow for any label to lie flat.
+    let mut points = Vec::new();
+    for (k, strategy) in ["mm_take_all_locks", "mm_lock", "mm_lock_slow", "unsorted"].into_iter().enumerate() {
+        for e in 0..8u64 {
+            let vmas = 128 << e;
+            let params = [("strategy", name(strategy)), ("vmas", ParamValue::Int(vmas))];
+            let stall = hist(&[1000 * (k as u64 + 1) * vmas]);
+            points.push(point(points.len() as u64, &params, 1, vec![("reclaim.stall", stall)]));
+        }
+    }
+    let dir = scratch("bars-upright");
+    let files = plots::draw(&report("stall", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-reclaim.stall.png", "bars-reclaim.stall.svg"]);
+    check_png(&files[0], &[BLUE, ORANGE, GREEN, [214, 39, 40]]);
+    let svg = check_svg(&files[1], &["reclaim.stall, p90 per point (time)", "mm_lock_slow / vmas=16384"]);
+    // The y axis title, 32 labels and 32 values, upright.
+    assert_eq!(svg.matches("rotate(270").count(), 65);
+}
+
+#[test]
+fn long_upright_labels_are_cut_short() {
+    let long = "a_strategy_name_far_longer_than_any_the_simulator_has_and_then_some_more_words_to_make_it_longer";
+    let points = (0..20u64)
+        .map(|i| {
+            let params = [("strategy", name(&format!("{long}_{i}"))), ("pin", ParamValue::Bool(i % 2 == 0))];
+            point(i, &params, 1, vec![("atomic_sleep", count(i * 1000))])
+        })
+        .collect();
+    let dir = scratch("bars-long");
+    let files = plots::draw(&report("long", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-atomic_sleep.png", "bars-atomic_sleep.svg"]);
+    check_png(&files[0], &[BLUE]);
+    let svg = check_svg(&files[1], &["strategy / pin"]);
+    let texts = svg_texts(&svg);
+    // 20 strategies share 10 colours: no legend, whose entries would be ambiguous.
+    assert!(!texts.iter().any(|t| t.starts_with(long)), "{texts:?}");
+    // Under the bars, upright and cut to the room left for them.
+    let cut: Vec<&String> = texts.iter().filter(|t| t.starts_with("a_str") && t.ends_with('…')).collect();
+    assert_eq!(cut.len(), 20, "{texts:?}");
+    assert_eq!(svg.matches("rotate(270").count(), 21);
+}
+
+#[test]
+fn long_legend_names_are_cut_short() {
+    let long = "a_strategy_name_far_longer_than_any_the_simulator_has_and_then_some_more_words_to_make_it_longer";
+    let points = (0..6u64)
+        .map(|i| point(i, &[("strategy", name(&format!("{long}_{i}")))], 1, vec![("atomic_sleep", count(i))]))
+        .collect();
+    let dir = scratch("bars-long-legend");
+    let files = plots::draw(&report("long", points), &dir).expect("draw");
+    check_png(&files[0], &[BLUE, ORANGE, GREEN]);
+    let texts = svg_texts(&check_svg(&files[1], &["strategy"]));
+    assert_eq!(texts.iter().filter(|t| t.starts_with("a_strategy_name") && t.ends_with('…')).count(), 12);
+}
