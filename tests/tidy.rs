@@ -41,7 +41,10 @@ fn sim_core_depends_only_on_what_it_may() {
     let allowed = ["serde", "rand_chacha", "rand_core", "libm"];
     for line in deps.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
         let name = line.split(['=', '.', ' ']).next().unwrap_or("");
-        assert!(allowed.contains(&name), "sim-core may not depend on {name}: it knows nothing of text, files or terminals");
+        assert!(
+            allowed.contains(&name),
+            "sim-core may not depend on {name}: it knows nothing of text, files or terminals"
+        );
     }
 }
 

@@ -8,12 +8,16 @@ use sim_core::checks::log_log_slope;
 use sim_core::report::{HistSummary, Report};
 
 /// The metrics charted, each with the statistic of a point's histogram that stands for it:
-/// latencies by their mean; the OOM kill (one per run) and the lock hold (worst case) by max.
-const METRICS: [(&str, Stat); 4] = [
+/// latencies by their mean; the OOM kill and the kill response (one per run), the lock hold and
+/// the preempt-off interval (worst case) by max; reclaim stalls by their 90th percentile.
+const METRICS: [(&str, Stat); 7] = [
     ("register.latency", Stat::Mean),
     ("unregister.latency", Stat::Mean),
     ("mm_lock.hold", Stat::Max),
     ("oom.kill_latency", Stat::Max),
+    ("kill.response", Stat::Max),
+    ("preempt_off", Stat::Max),
+    ("reclaim.stall", Stat::P90),
 ];
 
 /// The metric a scaling chart shows, for charts this module drew.

@@ -506,14 +506,14 @@ fn bar_labels_group_or_stand_upright_when_the_bars_are_narrow() {
             let vmas = 128 << e;
             let params = [("strategy", name(strategy)), ("vmas", ParamValue::Int(vmas))];
             let stall = hist(&[1000 * (k as u64 + 1) * vmas]);
-            points.push(point(points.len() as u64, &params, 1, vec![("reclaim.stall", stall)]));
+            points.push(point(points.len() as u64, &params, 1, vec![("rmap.walk", stall)]));
         }
     }
     let dir = scratch("bars-upright");
-    let files = plots::draw(&report("stall", points), &dir).expect("draw");
-    assert_eq!(names(&files), ["bars-reclaim.stall.png", "bars-reclaim.stall.svg"]);
+    let files = plots::draw(&report("walk", points), &dir).expect("draw");
+    assert_eq!(names(&files), ["bars-rmap.walk.png", "bars-rmap.walk.svg"]);
     check_png(&files[0], &[BLUE, ORANGE, GREEN, [214, 39, 40]]);
-    let svg = check_svg(&files[1], &["reclaim.stall, p90 per point (time)", "mm_lock_slow / vmas=16384"]);
+    let svg = check_svg(&files[1], &["rmap.walk, min per point (time)", "mm_lock_slow / vmas=16384"]);
     // The y axis title, 32 labels and 32 values, upright.
     assert_eq!(svg.matches("rotate(270").count(), 65);
 }
