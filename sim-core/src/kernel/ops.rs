@@ -45,6 +45,7 @@ pub enum Op {
     Register(Box<Register>),
     Unregister(Box<Unregister>),
     Invalidate(Invalidate),
+    RmapUpdate(RmapUpdate),
     Unlink(Unlink),
     Exit(Exit),
     Mmput(Mmput),
@@ -64,6 +65,7 @@ impl Op {
             Op::Register(o) => o.next(k, t),
             Op::Unregister(o) => o.next(k, t),
             Op::Invalidate(o) => o.next(k, t),
+            Op::RmapUpdate(o) => o.next(k, t),
             Op::Unlink(o) => o.next(k, t),
             Op::Exit(o) => o.next(k, t),
             Op::Mmput(o) => o.next(k, t),
@@ -84,6 +86,7 @@ impl Op {
             Op::Register(_) => "mmu_notifier_register",
             Op::Unregister(_) => "mmu_notifier_unregister",
             Op::Invalidate(_) => "invalidate_range",
+            Op::RmapUpdate(_) => "rmap update",
             Op::Unlink(_) => "unlink_vma",
             Op::Exit(_) => "do_exit",
             Op::Mmput(_) => "mmput",
@@ -342,9 +345,43 @@ impl Invalidate {
     }
 }
 
-// ---- unlinking a VMA from the rmap -----------------------------------------------------------
+// ---- linking and unlinking a VMA in the rmap -----------------------------------------------
 
-/// anon_vma_unlink under the anon_vma lock, unlink_file_vma under i_mmap_lock, remove_vma.
+/// A VMA's anon_vma lock, then its file's i_mmap lock, each taken and released in turn: what
+/// anon_vma_link/unlink and the i_mmap prio-tree updates of fork and unmap do.
+pub struct RmapUpdate {
+    locks: [Option<LockId>; 2],
+    pc: u8,
+}
+
+impl RmapUpdate {
+    pub fn new(k: &Kernel, vma: VmaId) -> RmapUpdate {
+        let v = k.mem.vma(vma);
+        RmapUpdate {
+            locks: [
+                v.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock),
+                v.file.map(|f| k.mem.files[f as usize].lock),
+            ],
+            pc: 0,
+        }
+    }
+
+    fn next(&mut self, _k: &mut Kernel, _t: TaskId) -> Micro {
+        while self.pc < 4 {
+            let lock = self.locks[self.pc as usize / 2];
+            let take = self.pc % 2 == 0;
+            self.pc += 1;
+            match lock {
+                Some(lock) if take => return Micro::Lock { lock, mode: Mode::Write, before: 0 },
+                Some(lock) => return Micro::Unlock { lock, before: 0 },
+                None => {}
+            }
+        }
+        Micro::Done
+    }
+}
+
+/// anon_vma_unlink and unlink_file_vma under their locks, then remove_vma.
 pub struct Unlink {
     vma: VmaId,
     pc: u8,
@@ -356,42 +393,17 @@ impl Unlink {
     }
 
     fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
-        let vma = k.mem.vma(self.vma);
-        let anon = vma.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock);
-        let file = vma.file.map(|f| k.mem.files[f as usize].lock);
-        loop {
-            match self.pc {
-                0 => {
-                    self.pc = 1;
-                    if let Some(l) = anon {
-                        return Micro::Lock { lock: l, mode: Mode::Write, before: 0 };
-                    }
-                }
-                1 => {
-                    self.pc = 2;
-                    if let Some(l) = anon {
-                        return Micro::Unlock { lock: l, before: 0 };
-                    }
-                }
-                2 => {
-                    self.pc = 3;
-                    if let Some(l) = file {
-                        return Micro::Lock { lock: l, mode: Mode::Write, before: 0 };
-                    }
-                }
-                3 => {
-                    self.pc = 4;
-                    if let Some(l) = file {
-                        return Micro::Unlock { lock: l, before: 0 };
-                    }
-                }
-                4 => {
-                    self.pc = 5;
-                    k.mem.remove_vma(self.vma);
-                    return Micro::Cpu(k.cost(Cost::MunmapVma));
-                }
-                _ => return Micro::Done,
+        match self.pc {
+            0 => {
+                self.pc = 1;
+                Micro::Call(Op::RmapUpdate(RmapUpdate::new(k, self.vma)))
             }
+            1 => {
+                self.pc = 2;
+                k.mem.remove_vma(self.vma);
+                Micro::Cpu(k.cost(Cost::MunmapVma))
+            }
+            _ => Micro::Done,
         }
     }
 }
@@ -603,7 +615,7 @@ impl Fork {
                 }
                 1 => {
                     let Some(c) = super::spawn_child(k, t, self.name, self.body) else {
-                        self.pc = 8;
+                        self.pc = 5;
                         continue;
                     };
                     self.child = Some(c);
@@ -616,11 +628,11 @@ impl Fork {
                         self.i += 1;
                     }
                     let Some(&v) = list.get(self.i) else {
-                        self.pc = 8;
+                        self.pc = 5;
                         continue;
                     };
                     if !k.vma_room(t) {
-                        self.pc = 8;
+                        self.pc = 5;
                         continue;
                     }
                     self.parent_vma = v;
@@ -641,29 +653,9 @@ impl Fork {
                         k.mem.map_page(self.child_vma, p);
                     }
                     self.pc = 4;
-                    if let Some(a) = anon {
-                        return Micro::Lock { lock: k.mem.anon_vmas[a as usize].lock, mode: Mode::Write, before: 0 };
-                    }
+                    return Micro::Call(Op::RmapUpdate(RmapUpdate::new(k, self.child_vma)));
                 }
                 4 => {
-                    self.pc = 5;
-                    if let Some(a) = k.mem.vma(self.parent_vma).anon_vma {
-                        return Micro::Unlock { lock: k.mem.anon_vmas[a as usize].lock, before: 0 };
-                    }
-                }
-                5 => {
-                    self.pc = 6;
-                    if let Some(f) = k.mem.vma(self.parent_vma).file {
-                        return Micro::Lock { lock: k.mem.files[f as usize].lock, mode: Mode::Write, before: 0 };
-                    }
-                }
-                6 => {
-                    self.pc = 7;
-                    if let Some(f) = k.mem.vma(self.parent_vma).file {
-                        return Micro::Unlock { lock: k.mem.files[f as usize].lock, before: 0 };
-                    }
-                }
-                7 => {
                     self.pc = 2;
                     // copy_page_range write-protects the parent's private ptes for COW, under
                     // invalidate_range_start/end.
@@ -672,8 +664,8 @@ impl Fork {
                         return Micro::Call(Op::Invalidate(Invalidate::new(self.parent_vma, false, 0)));
                     }
                 }
-                8 => {
-                    self.pc = 9;
+                5 => {
+                    self.pc = 6;
                     return Micro::Unlock { lock: sem, before: 0 };
                 }
                 _ => {
