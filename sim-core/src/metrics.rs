@@ -54,7 +54,7 @@ catalogue! {
     OomKillLatency = "oom.kill_latency", Histogram, "ns", "SIGKILL sent to the victim's memory freed";
     KillResponse = "kill.response", Histogram, "ns", "SIGKILL sent to the victim starting do_exit (where it noticed the signal)";
     ReclaimStall = "reclaim.stall", Histogram, "ns", "time an rmap walk (reclaim or truncate) waited for a lock held by a lock-all";
-    RmapWalk = "rmap.walk", Histogram, "ns", "one rmap walk from lock request to release: a page of reclaim, or a whole truncate";
+    RmapWalk = "rmap.walk", Histogram, "ns", "one rmap walk from lock request to release: a page of reclaim that was still mapped, or a whole truncate";
     InvalidateCalls = "invalidate.calls", Count, "", "invalidate callbacks run";
     InvalidateMissed = "invalidate.missed", Count, "", "secondary-MMU mappings left pointing at a page that was unmapped";
     ReleaseMissed = "release.missed", Count, "", "secondary-MMU mappings of a page freed after ->release unlinked the notifier and before the driver tore its mappings down";

@@ -897,6 +897,8 @@ impl Reclaim {
                 // The page may have been unmapped while we waited for the lock.
                 let vma = k.mem.vma(self.vma);
                 if vma.dead || !vma.ptes.contains_key(&self.page) {
+                    // Nothing to walk: not an rmap walk for `rmap.walk`.
+                    self.walk_start = None;
                     self.pc = 0;
                     return Micro::Unlock { lock: self.lock, before: 0 };
                 }
