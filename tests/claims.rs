@@ -161,3 +161,21 @@ fn claim_13_needs_the_signals() {
 fn claim_14_needs_sleeping_callbacks() {
     flips("14-sleeping-callbacks.wl", &[("  sleeps true\n", "  sleeps false\n")], "atomic_sleep > 0");
 }
+
+/// A verdict is not an accident of one seed: every claim also holds at three other seeds.
+#[test]
+fn every_claim_holds_at_other_seeds() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workloads/claims");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("claims")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wl"))
+        .collect();
+    files.sort();
+    for f in files {
+        for seed in ["101", "202", "303"] {
+            let (code, out, err) = sim(&["run", f.to_str().expect("utf-8"), "--seed", seed]);
+            assert_eq!(code, Some(0), "{} fails at seed {seed}:\n{out}\n{err}", f.display());
+        }
+    }
+}

@@ -358,10 +358,7 @@ impl RmapUpdate {
     pub fn new(k: &Kernel, vma: VmaId) -> RmapUpdate {
         let v = k.mem.vma(vma);
         RmapUpdate {
-            locks: [
-                v.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock),
-                v.file.map(|f| k.mem.files[f as usize].lock),
-            ],
+            locks: [v.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock), v.file.map(|f| k.mem.files[f as usize].lock)],
             pc: 0,
         }
     }
