@@ -47,6 +47,8 @@ pub struct TraceData {
     pub tasks: Vec<String>,
     /// Lock names by lock id.
     pub locks: Vec<String>,
+    /// Lock addresses by lock id (what v13's sort and v11's scan order by).
+    pub lock_addrs: Vec<u64>,
     pub drivers: Vec<String>,
     pub records: Vec<(u64, u32, TraceKind)>,
     pub dropped: u64,

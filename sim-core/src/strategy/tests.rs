@@ -1,7 +1,6 @@
 //! Each strategy on tiny mms whose answers can be worked out by hand.
 
 use crate::cost::{Cost, COSTS};
-use crate::kernel::locks::LockClass;
 use crate::program::{Action, StepKind, Strategy, Target, Trigger, Value};
 use crate::testing::*;
 use crate::trace::TraceKind;
@@ -79,7 +78,22 @@ fn lock_order_with_shared_files_and_anon_vmas() {
         let want: Vec<bool> =
             if anon_first { vec![true, true, true, false, false] } else { vec![false, false, true, true, true] };
         assert_eq!(is_anon, want, "{strategy:?}: class order");
-        let _ = (sorted, LockClass::IMmap);
+        // Within a class: address order for the sorting designs, VMA order for the others.
+        let addrs: Vec<u64> = taken.iter().map(|&l| tr.lock_addrs[l as usize]).collect();
+        let classes = [&addrs[..if anon_first { 3 } else { 2 }], &addrs[if anon_first { 3 } else { 2 }..]];
+        for class in classes {
+            let ascending = class.windows(2).all(|w| w[0] < w[1]);
+            if sorted {
+                assert!(ascending, "{strategy:?} takes a class out of address order: {class:x?}");
+            }
+        }
+        if !sorted {
+            // The first VMA is the first private mapping of f1: its anon_vma (v13-order
+            // designs) or f1's i_mmap lock (the merged design) is taken first.
+            let first = tr.locks[taken[0] as usize].clone();
+            let want = if anon_first { "anon_vma#0 lock" } else { "i_mmap_lock of \"f1\"" };
+            assert_eq!(first, want, "{strategy:?} does not start with the first VMA's lock");
+        }
     }
 }
 
