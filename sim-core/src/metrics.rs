@@ -220,10 +220,6 @@ impl Collector {
         self.scalars[m as usize]
     }
 
-    /// Samples of a histogram so far.
-    pub fn count(&self, m: Metric) -> u64 {
-        self.samples[m as usize].len()
-    }
 
     /// The report's metrics, in catalogue order.
     pub fn finish(mut self) -> OrderedMap<MetricValue> {

@@ -53,8 +53,6 @@ pub struct Lock {
     wait_head: TaskId,
     wait_tail: TaskId,
     last_holder: TaskId,
-    /// When the current holder (or the first reader) took it.
-    pub held_since: u64,
 }
 
 impl Lock {
@@ -146,7 +144,6 @@ impl LockTable {
             wait_head: NONE,
             wait_tail: NONE,
             last_holder: NONE,
-            held_since: 0,
         });
         id
     }
@@ -190,11 +187,8 @@ impl LockTable {
         (b != NONE).then_some(b)
     }
 
-    fn grant(&mut self, t: TaskId, l: LockId, mode: Mode, now: u64) {
+    fn grant(&mut self, t: TaskId, l: LockId, mode: Mode) {
         let lock = &mut self.locks[l as usize];
-        if lock.is_free() {
-            lock.held_since = now;
-        }
         match mode {
             Mode::Write => lock.writer = t,
             Mode::Read => lock.readers.push(t),
@@ -224,7 +218,7 @@ impl LockTable {
         let mode = if self.locks[l as usize].sync == Sync::Rwsem { mode } else { Mode::Write };
         assert_eq!(self.tasks[t as usize].blocked_on, NONE, "task {t} acquires while already blocked");
         if self.can_take(l, mode) {
-            self.grant(t, l, mode, now);
+            self.grant(t, l, mode);
             return Acquire::Acquired;
         }
         let ts = &mut self.tasks[t as usize];
@@ -287,7 +281,7 @@ impl LockTable {
             ts.blocked_on = NONE;
             ts.wait_next = NONE;
             let waited_ns = now - ts.wait_since;
-            self.grant(head, l, mode, now);
+            self.grant(head, l, mode);
             granted.push(Granted { task: head, waited_ns });
             if mode == Mode::Write {
                 return;

@@ -5,7 +5,7 @@
 
 use super::locks::{LockId, Mode};
 use super::mm::{MmId, VmaId};
-use super::task::{Kind, TaskId};
+use super::task::TaskId;
 use super::Kernel;
 use crate::cost::Cost;
 use crate::metrics::Metric;
@@ -366,7 +366,7 @@ impl RmapUpdate {
     fn next(&mut self, _k: &mut Kernel, _t: TaskId) -> Micro {
         while self.pc < 4 {
             let lock = self.locks[self.pc as usize / 2];
-            let take = self.pc % 2 == 0;
+            let take = self.pc.is_multiple_of(2);
             self.pc += 1;
             match lock {
                 Some(lock) if take => return Micro::Lock { lock, mode: Mode::Write, before: 0 },
@@ -971,9 +971,4 @@ impl Truncate {
             }
         }
     }
-}
-
-/// Whether the task is an actor (kernel thread) rather than a process.
-pub fn is_actor(k: &Kernel, t: TaskId) -> bool {
-    matches!(k.tasks[t as usize].kind, Kind::Actor { .. })
 }
