@@ -44,6 +44,8 @@ fn per_point_rows(points: &[PointReport]) -> Vec<CheckResult> {
             if let Some((p, mut c)) = tightest {
                 if points.len() > 1 {
                     c.params = p.params.clone();
+                }
+                if at.len() > 1 {
                     c.note = Some(format!("all {} points; tightest shown", at.len()));
                 }
                 out.push(c);
