@@ -240,11 +240,12 @@ impl Update {
                 Pc::Alloc => {
                     self.pc = Pc::Prep;
                     if matches!(s, Strategy::MmLock | Strategy::Unsorted) {
-                        if let Some(cost) = self.alloc_arrays(k) {
-                            return Micro::Cpu(cost);
+                        let (ok, cost) = self.alloc_arrays(k);
+                        if !ok {
+                            self.ret = ENOMEM;
+                            self.pc = Pc::DropSem;
                         }
-                        self.ret = ENOMEM;
-                        self.pc = Pc::DropSem;
+                        return Micro::Cpu(cost);
                     }
                 }
                 Pc::Prep => {
@@ -452,12 +453,12 @@ impl Update {
         }
     }
 
-    /// vmalloc of mm_lock's two arrays of 8-byte lock pointers (none for an empty mm);
-    /// returns the CPU cost, or None for -ENOMEM.
-    fn alloc_arrays(&mut self, k: &mut Kernel) -> Option<u64> {
+    /// vmalloc of mm_lock's two arrays of 8-byte lock pointers (none for an empty mm): whether
+    /// both fit (false is -ENOMEM) and the CPU time spent, a failed search included.
+    fn alloc_arrays(&mut self, k: &mut Kernel) -> (bool, u64) {
         let n = k.mem.mm(self.mm).map_count as u64;
         if n == 0 {
-            return Some(0);
+            return (true, 0);
         }
         let bytes = 8 * n;
         let d = self.driver as usize;
@@ -465,19 +466,21 @@ impl Update {
             if let Some((a, b)) = k.mem.mm_mut(self.mm).notifiers[d].kept.take() {
                 if a.bytes() >= bytes + crate::kernel::vmalloc::PAGE {
                     self.arrays = Some((a, b));
-                    return Some(0);
+                    return (true, 0);
                 }
                 k.vfree(a, true);
                 k.vfree(b, true);
             }
         }
-        let a = k.vmalloc(bytes, true)?;
+        let failed_search = k.cost(Cost::VmallocCall);
+        let Some(a) = k.vmalloc(bytes, true) else { return (false, failed_search) };
         let Some(b) = k.vmalloc(bytes, true) else {
+            let cost = k.vmalloc_cost(bytes) + failed_search + k.vfree_cost(a);
             k.vfree(a, true);
-            return None;
+            return (false, cost);
         };
         self.arrays = Some((a, b));
-        Some(2 * k.vmalloc_cost(bytes))
+        (true, 2 * k.vmalloc_cost(bytes))
     }
 
     fn change_list(&mut self, k: &mut Kernel) {
