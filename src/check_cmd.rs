@@ -63,6 +63,29 @@ fn per_point_rows(points: &[PointReport]) -> Vec<CheckResult> {
     out
 }
 
+/// Comparisons with other points, one result per point: like per-point checks, a line that holds
+/// everywhere is one row. Slopes (one per group) stay as they are.
+fn collapse_comparisons(results: Vec<CheckResult>) -> Vec<CheckResult> {
+    let mut out: Vec<CheckResult> = Vec::new();
+    let mut i = 0;
+    while i < results.len() {
+        let line = results[i].line;
+        let same: Vec<&CheckResult> = results[i..].iter().take_while(|c| c.line == line).collect();
+        i += same.len();
+        let comparison = same.iter().all(|c| c.against.is_some());
+        if comparison && same.len() > 1 && same.iter().all(|c| c.passed) {
+            if let Some(tightest) = same.iter().min_by(|a, b| margin(a).total_cmp(&margin(b))) {
+                let mut c = (*tightest).clone();
+                c.note = Some(format!("all {} points; tightest shown", same.len()));
+                out.push(c);
+            }
+        } else {
+            out.extend(same.into_iter().cloned());
+        }
+    }
+    out
+}
+
 fn margin(c: &CheckResult) -> f64 {
     match (c.value, c.against) {
         (Some(v), Some(a)) => (v - a).abs(),
@@ -141,7 +164,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
     let mut rows = Vec::new();
     for (w, points) in loaded.iter().zip(&per_file) {
         let mut results = per_point_rows(points);
-        results.extend(checks::cross_checks(w.cross_checks(), points));
+        results.extend(collapse_comparisons(checks::cross_checks(w.cross_checks(), points)));
         results.sort_by_key(|c| c.line);
         if results.is_empty() {
             rows.push(Row {
