@@ -220,7 +220,6 @@ impl Collector {
         self.scalars[m as usize]
     }
 
-
     /// The report's metrics, in catalogue order.
     pub fn finish(mut self) -> OrderedMap<MetricValue> {
         let mut out = OrderedMap::default();
