@@ -62,6 +62,7 @@ catalogue! {
     DeadlockCount = "deadlock.count", Count, "", "deadlocks found (each cycle is listed in the report)";
     AtomicSleep = "atomic_sleep", Count, "", "notifier callbacks that slept while a spinlock was held";
     LockWait = "lock.wait", Histogram, "ns", "time any task waited for any lock";
+    LockHold = "lock.hold", Histogram, "ns", "time any lock was held exclusively (spinlocks, mutexes, rwsems for write)";
     LockMaxHeld = "lock.max_held", Gauge, "", "most spinlocks one task held at once";
     PreemptOverflow = "preempt.overflow", Count, "", "times a task held more than 255 spinlocks at once (preempt_count's preemption field)";
     LockdepOverflow = "lockdep.overflow", Count, "", "times a task held more locks than lockdep tracks (48; 2048 of one class under a nest annotation)";

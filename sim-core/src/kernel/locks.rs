@@ -53,6 +53,8 @@ pub struct Lock {
     wait_head: TaskId,
     wait_tail: TaskId,
     last_holder: TaskId,
+    /// When the writer (the holder of a spinlock or mutex) took it.
+    write_since: u64,
 }
 
 impl Lock {
@@ -144,6 +146,7 @@ impl LockTable {
             wait_head: NONE,
             wait_tail: NONE,
             last_holder: NONE,
+            write_since: 0,
         });
         id
     }
@@ -187,10 +190,13 @@ impl LockTable {
         (b != NONE).then_some(b)
     }
 
-    fn grant(&mut self, t: TaskId, l: LockId, mode: Mode) {
+    fn grant(&mut self, t: TaskId, l: LockId, mode: Mode, now: u64) {
         let lock = &mut self.locks[l as usize];
         match mode {
-            Mode::Write => lock.writer = t,
+            Mode::Write => {
+                lock.writer = t;
+                lock.write_since = now;
+            }
             Mode::Read => lock.readers.push(t),
         }
         lock.last_holder = t;
@@ -218,7 +224,7 @@ impl LockTable {
         let mode = if self.locks[l as usize].sync == Sync::Rwsem { mode } else { Mode::Write };
         assert_eq!(self.tasks[t as usize].blocked_on, NONE, "task {t} acquires while already blocked");
         if self.can_take(l, mode) {
-            self.grant(t, l, mode);
+            self.grant(t, l, mode, now);
             return Acquire::Acquired;
         }
         let ts = &mut self.tasks[t as usize];
@@ -237,11 +243,14 @@ impl LockTable {
     }
 
     /// Releases `t`'s hold on `l` and hands the lock to the waiters now entitled to it, in FIFO
-    /// order (one writer, or a run of readers), appending them to `granted`.
-    pub fn release(&mut self, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) {
+    /// order (one writer, or a run of readers), appending them to `granted`. Returns how long an
+    /// exclusive hold lasted (None for a reader).
+    pub fn release(&mut self, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) -> Option<u64> {
         let lock = &mut self.locks[l as usize];
+        let mut held = None;
         if lock.writer == t {
             lock.writer = NONE;
+            held = Some(now - lock.write_since);
         } else if let Some(i) = lock.readers.iter().position(|&r| r == t) {
             lock.readers.swap_remove(i);
         } else {
@@ -254,6 +263,7 @@ impl LockTable {
             ts.spins -= 1;
         }
         self.hand_off(l, now, granted);
+        held
     }
 
     fn hand_off(&mut self, l: LockId, now: u64, granted: &mut Vec<Granted>) {
@@ -281,7 +291,7 @@ impl LockTable {
             ts.blocked_on = NONE;
             ts.wait_next = NONE;
             let waited_ns = now - ts.wait_since;
-            self.grant(head, l, mode);
+            self.grant(head, l, mode, now);
             granted.push(Granted { task: head, waited_ns });
             if mode == Mode::Write {
                 return;

@@ -365,7 +365,9 @@ impl<'p> Kernel<'p> {
         let spin = self.locks.get(l).sync == Sync::Spin;
         let mut granted = std::mem::take(&mut self.granted);
         granted.clear();
-        self.locks.release(t, l, now, &mut granted);
+        if let Some(held) = self.locks.release(t, l, now, &mut granted) {
+            self.metrics.sample(Metric::LockHold, held);
+        }
         self.record(t, TraceKind::Released(l));
         if spin && self.locks.spins(t) == 0 {
             let since = self.tasks[t as usize].preempt_since;
