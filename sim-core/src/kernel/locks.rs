@@ -309,32 +309,32 @@ impl LockTable {
             self.epoch = 1;
         }
         let epoch = self.epoch;
-        self.stack.clear();
-        self.stack.push(t);
-        self.tasks[t as usize].visit = epoch;
-        self.tasks[t as usize].parent = NONE;
-        while let Some(u) = self.stack.pop() {
-            let l = self.tasks[u as usize].blocked_on;
+        let LockTable { locks, tasks, stack, .. } = self;
+        stack.clear();
+        stack.push(t);
+        tasks[t as usize].visit = epoch;
+        tasks[t as usize].parent = NONE;
+        while let Some(u) = stack.pop() {
+            let l = tasks[u as usize].blocked_on;
             if l == NONE {
                 continue;
             }
-            let holders: Vec<TaskId> = self.locks[l as usize].holders().collect();
-            for h in holders {
+            for h in locks[l as usize].holders() {
                 if h == t {
                     // Walk parents back from u to t: t -> ... -> u waits, u waits for a lock t holds.
                     let mut path = vec![u];
                     let mut x = u;
                     while x != t {
-                        x = self.tasks[x as usize].parent;
+                        x = tasks[x as usize].parent;
                         path.push(x);
                     }
                     path.reverse();
-                    return Some(path.into_iter().map(|x| (x, self.tasks[x as usize].blocked_on)).collect());
+                    return Some(path.into_iter().map(|x| (x, tasks[x as usize].blocked_on)).collect());
                 }
-                if self.tasks[h as usize].visit != epoch {
-                    self.tasks[h as usize].visit = epoch;
-                    self.tasks[h as usize].parent = u;
-                    self.stack.push(h);
+                if tasks[h as usize].visit != epoch {
+                    tasks[h as usize].visit = epoch;
+                    tasks[h as usize].parent = u;
+                    stack.push(h);
                 }
             }
         }
