@@ -192,3 +192,13 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     let done = std::fs::read(&part).expect("resumed report");
     assert_eq!(text(&done), text(&whole.stdout), "resumed run differs from an uninterrupted one");
 }
+
+#[test]
+fn until_stops_every_point_at_the_horizon_and_keeps_its_report() {
+    let out = sim(&["run", "workloads/gru.wl", "--until", "2ms", "--json", "-", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json = text(&out.stdout);
+    assert!(json.contains("\"end\": \"horizon\"") && json.contains("\"sim_time_ns\": 2000000"), "{json}");
+    let bad = sim(&["run", "workloads/gru.wl", "--until", "2 fortnights"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
