@@ -508,16 +508,17 @@ impl<'p> Kernel<'p> {
 
     /// Live process tasks a target names, in creation order.
     pub fn targets(&self, target: crate::program::Target) -> Vec<TaskId> {
+        self.named(target).into_iter().filter(|&t| !matches!(self.tasks[t as usize].state, State::Done)).collect()
+    }
+
+    /// Every process task a target names, exited ones included, in creation order.
+    pub fn named(&self, target: crate::program::Target) -> Vec<TaskId> {
         let (id, one): (TargetId, Option<u32>) = match target {
             crate::program::Target::All(t) => (t, None),
             crate::program::Target::One(t, i) => (t, Some(i)),
         };
         let Some(list) = self.by_target.get(id as usize) else { return Vec::new() };
-        list.iter()
-            .copied()
-            .filter(|&t| one.is_none_or(|i| self.tasks[t as usize].target_index == i))
-            .filter(|&t| !matches!(self.tasks[t as usize].state, State::Done))
-            .collect()
+        list.iter().copied().filter(|&t| one.is_none_or(|i| self.tasks[t as usize].target_index == i)).collect()
     }
 
     /// Starts a new de-duplication round over locks.

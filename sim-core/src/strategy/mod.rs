@@ -100,6 +100,14 @@ impl Each {
             let own = k.tasks[t as usize].mm;
             match self.target {
                 None => own.map(|m| vec![(m, false)]).unwrap_or_default(),
+                // Unregister acts on the mms it registered on, even if their owners have exited
+                // since (it kept the mm pointer); register needs a live owner.
+                Some(target) if self.kind == Kind::Unregister => k
+                    .named(target)
+                    .into_iter()
+                    .filter_map(|u| k.tasks[u as usize].mm)
+                    .map(|m| (m, Some(m) != own))
+                    .collect(),
                 Some(target) => k
                     .targets(target)
                     .into_iter()
