@@ -1,6 +1,7 @@
 //! The syntax tree: what the text says, with spans, before any name or unit is checked.
 
 use crate::diagnostic::Span;
+pub use sim_core::program::{BinOp, CmpOp};
 
 /// An identifier or other word with where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -170,16 +171,6 @@ pub enum ExpectKind {
     Slope { metric: MetricPath, param: Name, lo: Lit, hi: Lit, lo_span: Span, hi_span: Span },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -191,14 +182,6 @@ pub enum ExprKind {
     Num(String),
     Metric(MetricPath, Vec<(Name, Val)>),
     Bin(Box<Expr>, BinOp, Box<Expr>),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BinOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
 }
 
 /// A dotted metric name as written, such as `register.latency.mean`.

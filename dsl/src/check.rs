@@ -6,8 +6,7 @@ use crate::diagnostic::{nearest, suggest, Diagnostics, ErrorKind, Source, Span, 
 use sim_core::cost::{Cost, COSTS};
 use sim_core::metrics::{MetricKind, METRICS};
 use sim_core::program::{
-    AnchorStep, BinOp, Check, CheckKind, CmpOp, Cond, DriverId, Expr, FileId, HistField, MetricRef, ParamValue,
-    Strategy, TargetId,
+    AnchorStep, Check, CheckKind, Cond, DriverId, Expr, FileId, HistField, MetricRef, ParamValue, Strategy, TargetId,
 };
 
 /// A value whose unit is known: what a literal or a parameter holds.
@@ -1383,15 +1382,7 @@ impl Checker<'_> {
             ExpectKind::Compare { lhs, op, rhs } => {
                 let lhs = self.expr(lhs);
                 let rhs = self.expr(rhs);
-                let op = match op {
-                    ast::CmpOp::Eq => CmpOp::Eq,
-                    ast::CmpOp::Ne => CmpOp::Ne,
-                    ast::CmpOp::Lt => CmpOp::Lt,
-                    ast::CmpOp::Le => CmpOp::Le,
-                    ast::CmpOp::Gt => CmpOp::Gt,
-                    ast::CmpOp::Ge => CmpOp::Ge,
-                };
-                CheckKind::Compare { lhs: lhs?, op, rhs: rhs? }
+                CheckKind::Compare { lhs: lhs?, op: *op, rhs: rhs? }
             }
             ExpectKind::Slope { metric, param, lo, hi, lo_span, hi_span } => {
                 let metric = self.metric(metric);
@@ -1482,13 +1473,7 @@ impl Checker<'_> {
             ExprKind::Bin(a, op, b) => {
                 let a = self.expr(a);
                 let b = self.expr(b);
-                let op = match op {
-                    ast::BinOp::Add => BinOp::Add,
-                    ast::BinOp::Sub => BinOp::Sub,
-                    ast::BinOp::Mul => BinOp::Mul,
-                    ast::BinOp::Div => BinOp::Div,
-                };
-                Some(Expr::Bin(Box::new(a?), op, Box::new(b?)))
+                Some(Expr::Bin(Box::new(a?), *op, Box::new(b?)))
             }
         }
     }
