@@ -80,6 +80,19 @@ fn delay(rng: &mut Stream) -> Nanos {
     (rng.exp1() * MEAN_NS) as Nanos
 }
 
+/// Runs `step` `warm` times untimed, then `events` times timed: (seconds, allocations).
+fn timed(warm: u64, events: u64, mut step: impl FnMut()) -> (f64, u64) {
+    for _ in 0..warm {
+        step();
+    }
+    let allocs = allocations();
+    let start = Instant::now();
+    for _ in 0..events {
+        step();
+    }
+    (start.elapsed().as_secs_f64(), allocations() - allocs)
+}
+
 /// The hold model of `engine::hold` (same draws, same fingerprint), with the set-up and a
 /// warm-up of `warm` events left out of the timing.
 fn hold_engine(pending: u32, warm: u64, events: u64) -> Run {
@@ -92,16 +105,8 @@ fn hold_engine(pending: u32, warm: u64, events: u64) -> Run {
         let (_, ev) = sched.pop().expect("hold keeps events pending");
         sched.after(delay(rng), ev);
     };
-    for _ in 0..warm {
-        step(&mut sched, &mut rng);
-    }
-    let allocs = allocations();
-    let start = Instant::now();
-    for _ in 0..events {
-        step(&mut sched, &mut rng);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    Run { events, seconds, allocations: allocations() - allocs, check: sched.fingerprint().value() }
+    let (seconds, allocations) = timed(warm, events, || step(&mut sched, &mut rng));
+    Run { events, seconds, allocations, check: sched.fingerprint().value() }
 }
 
 /// The same model on `BinaryHeap<Reverse<(time, sequence, id)>>`: the textbook pending set.
@@ -120,16 +125,8 @@ fn hold_heap(pending: u32, warm: u64, events: u64) -> Run {
         heap.push(Reverse((t + delay(rng), seq, id)));
         seq += 1;
     };
-    for _ in 0..warm {
-        step(&mut heap, &mut rng);
-    }
-    let allocs = allocations();
-    let start = Instant::now();
-    for _ in 0..events {
-        step(&mut heap, &mut rng);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    Run { events, seconds, allocations: allocations() - allocs, check: fingerprint.value() }
+    let (seconds, allocations) = timed(warm, events, || step(&mut heap, &mut rng));
+    Run { events, seconds, allocations, check: fingerprint.value() }
 }
 
 const STEP: u8 = 1;
@@ -166,18 +163,11 @@ fn bursty_engine(entities: u32, warm: u64, events: u64) -> Run {
         };
         sched.after(d, ev);
     };
-    for _ in 0..warm {
-        step(&mut sched, &mut rng);
-    }
-    let allocs = allocations();
-    let start = Instant::now();
+    // A burst's events are processed too: count what the scheduler popped while timed.
+    timed(warm, 0, || step(&mut sched, &mut rng));
     let done = sched.processed();
-    for _ in 0..events {
-        step(&mut sched, &mut rng);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let events = sched.processed() - done;
-    Run { events, seconds, allocations: allocations() - allocs, check: sched.fingerprint().value() }
+    let (seconds, allocations) = timed(0, events, || step(&mut sched, &mut rng));
+    Run { events: sched.processed() - done, seconds, allocations, check: sched.fingerprint().value() }
 }
 
 /// The bursty mix on the reference heap, same draws.
@@ -216,16 +206,8 @@ fn bursty_heap(entities: u32, warm: u64, events: u64) -> Run {
         };
         push(heap, now + d, STEP, id);
     };
-    for _ in 0..warm {
-        step(&mut heap, &mut rng);
-    }
-    let allocs = allocations();
-    let start = Instant::now();
-    for _ in 0..events {
-        step(&mut heap, &mut rng);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    Run { events, seconds, allocations: allocations() - allocs, check: fingerprint.value() }
+    let (seconds, allocations) = timed(warm, events, || step(&mut heap, &mut rng));
+    Run { events, seconds, allocations, check: fingerprint.value() }
 }
 
 struct Case {
