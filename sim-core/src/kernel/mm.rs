@@ -238,9 +238,8 @@ impl Memory {
 
     /// Tears down every pte of a VMA.
     pub fn unmap_vma_pages(&mut self, v: VmaId) -> Stale {
-        let pages: Vec<u64> = self.vmas[v as usize].ptes.keys().copied().collect();
         let mut stale = Stale::default();
-        for p in pages {
+        while let Some(&p) = self.vmas[v as usize].ptes.keys().next() {
             let s = self.unmap_page(v, p);
             stale.missed += s.missed;
             stale.in_release += s.in_release;
