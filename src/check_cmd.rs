@@ -93,7 +93,8 @@ fn margin(c: &CheckResult) -> f64 {
     }
 }
 
-fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UserError> {
+/// The .wl files named, folders expanded in name order (default: workloads/claims).
+pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UserError> {
     let paths = if paths.is_empty() { vec![PathBuf::from("workloads/claims")] } else { paths.to_vec() };
     let mut out = Vec::new();
     for p in paths {

@@ -142,6 +142,13 @@ pub enum BenchCommand {
     Hold(HoldArgs),
     /// One mm_lock_slow register at N VMAs (the O(N²) scan charged in O(N log N) host work)
     Slow(SlowArgs),
+    /// Model speed: events/s of real workloads' runs, beside the engine's hold rate in the same run
+    #[command(long_about = "Model speed. Times the simulation of real workloads — every point of \
+workloads/gru.wl, of every claim in workloads/claims/, and one mm_lock_slow register at --vmas VMAs — and \
+prints model events per second of host time beside the engine's own hold-model rate (10^3 pending) \
+measured in the same run, so the ratio holds whatever the machine's load. Loading and checking the \
+files is not timed; each case keeps its fastest of --rounds rounds.\n\nExample:\n  sim bench model --rounds 5")]
+    Model(ModelArgs),
 }
 
 #[derive(Args)]
@@ -161,6 +168,18 @@ pub struct HoldArgs {
 pub struct SlowArgs {
     /// VMAs in the mm (each with its own anon_vma)
     #[arg(long, default_value_t = 65_530, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub vmas: u64,
+}
+
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Workload files or folders of them to time (default: workloads/gru.wl and workloads/claims)
+    pub paths: Vec<PathBuf>,
+    /// Rounds per case; the fastest is kept
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+    /// VMAs of the mm_lock_slow register case
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=4_000_000))]
     pub vmas: u64,
 }
 
