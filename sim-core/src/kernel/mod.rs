@@ -124,7 +124,7 @@ impl<'p> Kernel<'p> {
         };
         for (i, f) in p.files.iter().enumerate() {
             let mut rng = Stream::new(seed, Entity::new(domain::FILE, i as u64, 0));
-            let lock = k.add_rmap_lock(LockClass::IMmap, i as u32, &mut rng);
+            let lock = Self::add_rmap_lock(&mut k.locks, p, LockClass::IMmap, i as u32, &mut rng);
             k.mem.files.push(mm::File {
                 name: f.name.clone(),
                 pages: f.size_bytes.div_ceil(vmalloc::PAGE),
@@ -170,21 +170,20 @@ impl<'p> Kernel<'p> {
 
     /// An i_mmap or anon_vma lock at a random slab address. The low 32 bits hold the lock id, so
     /// addresses are unique and a sorted address gives its lock back.
-    fn add_rmap_lock(&mut self, class: LockClass, object: u32, rng: &mut Stream) -> LockId {
-        let sync = match self.p.options.lock_kind {
+    fn add_rmap_lock(locks: &mut LockTable, p: &Program, class: LockClass, object: u32, rng: &mut Stream) -> LockId {
+        let sync = match p.options.lock_kind {
             crate::program::LockKind::Spinlock => Sync::Spin,
             crate::program::LockKind::Rwsem => Sync::Rwsem,
         };
-        let id = self.locks.len() as u32;
+        let id = locks.len() as u32;
         let addr = (rng.next_u64() & 0xffff_ffff_0000_0000) | id as u64;
-        self.locks.add(class, sync, object, addr)
+        locks.add(class, sync, object, addr)
     }
 
     pub fn new_anon_vma(&mut self, t: TaskId) -> AnonVmaId {
         let id = self.mem.anon_vmas.len() as AnonVmaId;
-        let mut slab = std::mem::replace(&mut self.tasks[t as usize].slab, Stream::new(0, Entity::new(0, 0, 0)));
-        let lock = self.add_rmap_lock(LockClass::AnonVma, id, &mut slab);
-        self.tasks[t as usize].slab = slab;
+        let slab = &mut self.tasks[t as usize].slab;
+        let lock = Self::add_rmap_lock(&mut self.locks, self.p, LockClass::AnonVma, id, slab);
         self.mem.anon_vmas.push(mm::AnonVma { lock, refs: 0 });
         id
     }
