@@ -195,7 +195,8 @@ impl Memory {
         self.live_vmas -= 1;
         let m = &mut self.mms[mm as usize];
         m.map_count -= 1;
-        if m.vmas.len() > 64 && (m.map_count as usize) < m.vmas.len() / 2 {
+        // exit_mmap walks the list by position while it removes: no compaction under it.
+        if !m.exiting && m.vmas.len() > 64 && (m.map_count as usize) < m.vmas.len() / 2 {
             let vmas = &self.vmas;
             m.vmas.retain(|&x| !vmas[x as usize].dead);
         }

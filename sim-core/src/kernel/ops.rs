@@ -834,6 +834,7 @@ impl ExitMmap {
                 _ => {
                     let now = k.now();
                     let m = k.mem.mm_mut(self.mm);
+                    assert_eq!(m.map_count, 0, "exit_mmap tears down every VMA of the mm");
                     m.gone = true;
                     m.count -= 1;
                     if let Some(at) = m.oom_kill_at.take() {

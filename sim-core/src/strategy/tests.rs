@@ -218,3 +218,15 @@ fn reclaim_during_a_slow_release_frees_pages_the_driver_still_maps() {
         assert_eq!(scalar(&r, "invalidate.missed"), 0, "{strategy:?}");
     }
 }
+
+/// exit_mmap removes VMAs while it walks them: every one is torn down, however many, so no page
+/// of the dead mm is left for reclaim to find.
+#[test]
+fn exit_tears_down_every_vma_of_a_large_mm() {
+    let mut b = Build::new(Strategy::MmTakeAllLocks);
+    b.process("big", 1, vec![anon(16384, 300), StepKind::Touch(Value::Const(2000)), StepKind::Exit]);
+    b.process("idle", 1, vec![StepKind::Sleep(Value::Const(50_000_000))]);
+    b.action(Trigger::Every { period_ns: 10_000_000, until_ns: None }, Action::Reclaim(Value::Const(1000)));
+    let r = b.run(1).report;
+    assert_eq!(hist(&r, "rmap.walk").0, 0, "reclaim found pages of an mm that exited");
+}
