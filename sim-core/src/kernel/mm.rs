@@ -94,6 +94,10 @@ pub struct Mm {
     pub exiting: bool,
     pub gone: bool,
     pub oom_kill_at: Option<u64>,
+    /// Changes whenever a VMA is added to or removed from the list.
+    pub layout: u32,
+    /// The lock-all plan built at `layout`, kept for the next lock-all of an unchanged mm.
+    pub plan: Option<(u32, std::rc::Rc<crate::strategy::plan::Plan>)>,
 }
 
 impl Mm {
@@ -113,6 +117,8 @@ impl Mm {
             exiting: false,
             gone: false,
             oom_kill_at: None,
+            layout: 0,
+            plan: None,
         }
     }
 }
@@ -166,6 +172,7 @@ impl Memory {
         let m = &mut self.mms[mm as usize];
         m.vmas.push(id);
         m.map_count += 1;
+        m.layout = m.layout.wrapping_add(1);
         self.live_vmas += 1;
         id
     }
@@ -173,6 +180,7 @@ impl Memory {
     /// Inserts `new` right after `after` in its mm's address order (a split).
     pub fn insert_after(&mut self, after: VmaId, new: VmaId) {
         let mm = self.vmas[after as usize].mm as usize;
+        self.mms[mm].layout = self.mms[mm].layout.wrapping_add(1);
         let list = &mut self.mms[mm].vmas;
         // `add_vma` appended it; move it next to its twin.
         let popped = list.pop();
@@ -195,6 +203,7 @@ impl Memory {
         self.live_vmas -= 1;
         let m = &mut self.mms[mm as usize];
         m.map_count -= 1;
+        m.layout = m.layout.wrapping_add(1);
         // exit_mmap walks the list by position while it removes: no compaction under it.
         if !m.exiting && m.vmas.len() > 64 && (m.map_count as usize) < m.vmas.len() / 2 {
             let vmas = &self.vmas;

@@ -836,6 +836,7 @@ impl ExitMmap {
                     let m = k.mem.mm_mut(self.mm);
                     assert_eq!(m.map_count, 0, "exit_mmap tears down every VMA of the mm");
                     m.gone = true;
+                    m.plan = None;
                     m.count -= 1;
                     if let Some(at) = m.oom_kill_at.take() {
                         k.metrics.sample(Metric::OomKillLatency, now - at);

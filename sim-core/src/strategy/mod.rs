@@ -18,7 +18,8 @@ use crate::kernel::Kernel;
 use crate::metrics::Metric;
 use crate::program::{DriverId, Strategy, Target};
 use crate::trace::TraceKind;
-use plan::{Plan, PlanStep};
+use plan::{Cursor, Plan, PlanStep};
+use std::rc::Rc;
 
 /// Unlinks driver `d`'s notifier from the mm's list. From ->release at exit, it counts a
 /// release, and a race if a v13-style unregister from another task is in progress.
@@ -40,6 +41,21 @@ pub fn unlink_notifier(k: &mut Kernel, mm: MmId, d: DriverId, from_release: bool
         }
         k.metrics.inc(Metric::ReleaseCalls);
     }
+}
+
+/// The mm's lock-all plan under strategy `s`: the one it keeps, if its VMA list has not changed
+/// since, else a new one, kept.
+fn plan_of(k: &mut Kernel, s: Strategy, mm: MmId) -> Rc<Plan> {
+    let m = k.mem.mm(mm);
+    if let Some((layout, plan)) = &m.plan {
+        if *layout == m.layout {
+            return plan.clone();
+        }
+    }
+    let plan = Rc::new(plan::build(k, s, mm));
+    let m = k.mem.mm_mut(mm);
+    m.plan = Some((m.layout, plan.clone()));
+    plan
 }
 
 /// keep_lock_data: frees the arrays a registration kept (at unregister or at exit).
@@ -163,8 +179,10 @@ struct Update {
     pc: Pc,
     start: u64,
     ret: i32,
-    plan: Plan,
-    step: usize,
+    plan: Rc<Plan>,
+    cursor: Cursor,
+    /// The last lock-plan step was a signal check.
+    checked: bool,
     awaiting: Option<crate::kernel::locks::LockId>,
     taken: u32,
     first_lock_at: u64,
@@ -186,8 +204,9 @@ impl Update {
             pc: Pc::Start,
             start: 0,
             ret: 0,
-            plan: Plan::default(),
-            step: 0,
+            plan: Rc::default(),
+            cursor: Cursor::default(),
+            checked: false,
             awaiting: None,
             taken: 0,
             first_lock_at: 0,
@@ -257,7 +276,7 @@ impl Update {
                     }
                 }
                 Pc::Prep => {
-                    self.plan = plan::build(k, s, self.mm);
+                    self.plan = plan_of(k, s, self.mm);
                     k.metrics.add(Metric::MmLockScanSteps, self.plan.scan_steps);
                     self.pc = Pc::LockPlan;
                     if self.plan.prep_ns > 0 {
@@ -274,31 +293,30 @@ impl Update {
                         }
                         self.taken += 1;
                     }
-                    if self.step > 0 && matches!(self.plan.lock[self.step - 1], PlanStep::Check { .. }) {
-                        let task = &k.tasks[t as usize];
-                        if task.signal_seen {
-                            // mm_take_all_locks: `if (signal_pending(current)) goto out_unlock;`
-                            self.ret = EINTR;
-                            self.step = 0;
-                            self.pc = Pc::UnlockPlan;
-                            continue;
-                        }
+                    if std::mem::take(&mut self.checked) && k.tasks[t as usize].signal_seen {
+                        // mm_take_all_locks: `if (signal_pending(current)) goto out_unlock;`
+                        self.ret = EINTR;
+                        self.cursor = Cursor::default();
+                        self.pc = Pc::UnlockPlan;
+                        continue;
                     }
-                    let Some(&st) = self.plan.lock.get(self.step) else {
-                        self.step = 0;
+                    let Some(st) = self.plan.next_lock(&mut self.cursor) else {
+                        self.cursor = Cursor::default();
                         if self.taken > 0 {
                             k.metrics.sample(Metric::MmLockLocks, self.taken as u64);
                         }
                         self.pc = Pc::Critical;
                         continue;
                     };
-                    self.step += 1;
                     match st {
                         PlanStep::Lock { lock, before } => {
                             self.awaiting = Some(lock);
                             return Micro::Lock { lock, mode: Mode::Write, before };
                         }
-                        PlanStep::Check { before } => return Micro::Check { before },
+                        PlanStep::Check { before } => {
+                            self.checked = true;
+                            return Micro::Check { before };
+                        }
                         PlanStep::Cpu(ns) => return Micro::Cpu(ns),
                         PlanStep::Unlock { .. } => unreachable!("unlock step in a lock plan"),
                     }
@@ -333,7 +351,7 @@ impl Update {
                     self.pc = Pc::UnlockPlan;
                 }
                 Pc::UnlockPlan => {
-                    let Some(&st) = self.plan.unlock.get(self.step) else {
+                    let Some(st) = self.plan.next_unlock(&mut self.cursor) else {
                         if self.taken > 0 {
                             k.metrics.sample(Metric::MmLockHold, k.now() - self.first_lock_at);
                             k.tasks[t as usize].in_lock_all = false;
@@ -341,7 +359,6 @@ impl Update {
                         self.pc = Pc::FreeArrays;
                         continue;
                     };
-                    self.step += 1;
                     match st {
                         PlanStep::Unlock { lock, before } => {
                             let l = k.locks.get_mut(lock);

@@ -1,8 +1,11 @@
 //! How each strategy walks the mm to lock it: a plan of lock, check and unlock steps with the
-//! CPU time between them, computed once under mmap_sem (the VMA list cannot change then).
+//! CPU time between them, computed under mmap_sem (the VMA list cannot change then).
 //!
 //! Host work is at most O(N log N) even where the simulated cost is O(N²): `mm_lock_slow`'s
-//! repeated scans are charged arithmetically, one step per lock taken.
+//! repeated scans are charged arithmetically, one step per lock taken. A plan is stored in a
+//! compact form (a few bytes per lock or per VMA) and its steps are produced one at a time by a
+//! [`Cursor`], so an mm can keep its plan until its VMA list changes and a later lock-all of the
+//! same mm (the unregister after a register) does not build it again.
 
 use crate::cost::Cost;
 use crate::kernel::locks::LockId;
@@ -30,16 +33,149 @@ pub enum PlanStep {
     Cpu(u64),
 }
 
+/// The walk, compactly.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+enum Walk {
+    /// No lock at all (`unlocked`, or an empty mm for v13).
+    #[default]
+    Nothing,
+    /// v13: the locks taken, in order, each with the array slots walked since the previous one
+    /// taken; mm_unlock walks the same arrays in the same order.
+    Arrays(Vec<(LockId, u32)>),
+    /// v11: the distinct i_mmap locks, then the distinct anon_vma locks, in address order; each
+    /// costs a scan of every VMA, and one more scan per class finds nothing.
+    Scans { files: Vec<LockId>, anon: Vec<LockId>, scan_ns: u64 },
+    /// 2.6.27: each VMA's i_mmap and anon_vma lock ([`FRESH`] marks the first VMA that has it).
+    Passes(Vec<[u32; 2]>),
+}
+
+/// Marks, in [`Walk::Passes`], the VMA where a lock is first seen (AS_MM_ALL_LOCKS not yet set).
+const FRESH: u32 = 1 << 31;
+/// No lock of that kind on that VMA.
+const ABSENT: u32 = u32::MAX;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
-    pub lock: Vec<PlanStep>,
-    pub unlock: Vec<PlanStep>,
+    walk: Walk,
     /// CPU before the first lock step: filling (and sorting) mm_lock's arrays.
     pub prep_ns: u64,
     /// VMA visits and comparisons, lock and unlock together.
     pub scan_steps: u64,
     /// Locks the plan takes.
     pub distinct: u32,
+    /// `vma_step`, and `vma_step` plus `signal_check`: what each walked VMA costs.
+    step_ns: u64,
+    check_ns: u64,
+}
+
+/// Where a lock-all stands in its plan.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cursor {
+    i: u32,
+    /// Which half of a VMA's entry (or which pass) is next.
+    sub: u8,
+    /// CPU walked since the last unlock (the merged unlock pass).
+    acc: u64,
+    done: bool,
+}
+
+impl Plan {
+    /// The next step of the lock phase.
+    pub fn next_lock(&self, c: &mut Cursor) -> Option<PlanStep> {
+        match &self.walk {
+            Walk::Nothing => None,
+            Walk::Arrays(steps) => {
+                let &(lock, walked) = steps.get(c.i as usize)?;
+                c.i += 1;
+                Some(PlanStep::Lock { lock, before: walked as u64 * self.step_ns })
+            }
+            Walk::Scans { files, anon, scan_ns } => {
+                scans(files, anon, *scan_ns, c, |lock, before| PlanStep::Lock { lock, before })
+            }
+            Walk::Passes(vmas) => loop {
+                // sub 0/1: the check and the i_mmap lock of pass one; 2/3: pass two, anon_vma.
+                let entry = vmas.get(c.i as usize);
+                let Some(entry) = entry else {
+                    if c.sub >= 2 {
+                        return None;
+                    }
+                    c.i = 0;
+                    c.sub = 2;
+                    continue;
+                };
+                let pass = (c.sub / 2) as usize;
+                if c.sub % 2 == 0 {
+                    c.sub += 1;
+                    return Some(PlanStep::Check { before: self.check_ns });
+                }
+                c.sub -= 1;
+                c.i += 1;
+                let slot = entry[pass];
+                if slot != ABSENT && slot & FRESH != 0 {
+                    return Some(PlanStep::Lock { lock: slot & !FRESH, before: 0 });
+                }
+            },
+        }
+    }
+
+    /// The next step of the unlock phase.
+    pub fn next_unlock(&self, c: &mut Cursor) -> Option<PlanStep> {
+        match &self.walk {
+            Walk::Nothing => None,
+            Walk::Arrays(steps) => {
+                let &(lock, walked) = steps.get(c.i as usize)?;
+                c.i += 1;
+                Some(PlanStep::Unlock { lock, before: walked as u64 * self.step_ns })
+            }
+            Walk::Scans { files, anon, scan_ns } => {
+                scans(files, anon, *scan_ns, c, |lock, before| PlanStep::Unlock { lock, before })
+            }
+            // mm_drop_all_locks: one pass, each VMA's anon_vma lock then its i_mmap lock.
+            Walk::Passes(vmas) => loop {
+                let Some(entry) = vmas.get(c.i as usize) else {
+                    if c.done || c.acc == 0 {
+                        return None;
+                    }
+                    c.done = true;
+                    return Some(PlanStep::Cpu(c.acc));
+                };
+                if c.sub == 0 {
+                    c.acc += self.step_ns;
+                }
+                let slot = if c.sub == 0 { entry[1] } else { entry[0] };
+                if c.sub == 0 {
+                    c.sub = 1;
+                } else {
+                    c.sub = 0;
+                    c.i += 1;
+                }
+                if slot != ABSENT && slot & FRESH != 0 {
+                    let before = std::mem::take(&mut c.acc);
+                    return Some(PlanStep::Unlock { lock: slot & !FRESH, before });
+                }
+            },
+        }
+    }
+}
+
+/// v11's steps: each lock after a full scan, and one more scan per class that finds nothing.
+fn scans(
+    files: &[LockId],
+    anon: &[LockId],
+    scan_ns: u64,
+    c: &mut Cursor,
+    step: impl Fn(LockId, u64) -> PlanStep,
+) -> Option<PlanStep> {
+    let i = c.i as usize;
+    c.i += 1;
+    let f = files.len();
+    match i {
+        _ if i < f => Some(step(files[i], scan_ns)),
+        _ if i == f => Some(PlanStep::Cpu(scan_ns)),
+        _ if i <= f + anon.len() => Some(step(anon[i - f - 1], scan_ns)),
+        _ if i == f + anon.len() + 1 => Some(PlanStep::Cpu(scan_ns)),
+        _ => None,
+    }
 }
 
 /// The lock addresses of an mm's VMAs in VMA order: anon_vma locks and i_mmap locks.
@@ -66,13 +202,16 @@ fn lock_of(addr: u64) -> LockId {
 }
 
 pub fn build(k: &mut Kernel, strategy: Strategy, mm: MmId) -> Plan {
-    match strategy {
+    let mut plan = match strategy {
         Strategy::MmLock => v13(k, mm, true),
         Strategy::Unsorted => v13(k, mm, false),
         Strategy::MmLockSlow => slow(k, mm),
         Strategy::MmTakeAllLocks => take_all(k, mm),
         Strategy::Unlocked => Plan::default(),
-    }
+    };
+    plan.step_ns = k.cost(Cost::VmaStep);
+    plan.check_ns = plan.step_ns + k.cost(Cost::SignalCheck);
+    plan
 }
 
 /// v13 `mm_lock`: fill two arrays in one VMA walk each, sort them, then take the anon_vma locks
@@ -92,11 +231,12 @@ fn v13(k: &mut Kernel, mm: MmId, sorted: bool) -> Plan {
         plan.scan_steps += comparisons;
     }
     k.new_marks();
+    let mut steps = Vec::new();
     for array in [&anon, &files] {
-        let mut before = 0;
+        let mut walked = 0u32;
         let mut last = None;
         for &addr in array {
-            before += step;
+            walked += 1;
             let fresh = if sorted {
                 // mm_lock_unlock(): `if (locks[i] != last)`, with BUG_ON(last > locks[i]).
                 assert!(last.is_none_or(|l| l <= addr), "mm_lock: array not sorted (BUG_ON)");
@@ -106,21 +246,13 @@ fn v13(k: &mut Kernel, mm: MmId, sorted: bool) -> Plan {
             };
             last = Some(addr);
             if fresh {
-                plan.lock.push(PlanStep::Lock { lock: lock_of(addr), before });
-                before = 0;
+                steps.push((lock_of(addr), walked));
+                walked = 0;
             }
         }
     }
-    // mm_unlock walks the same arrays in the same order.
-    plan.unlock = plan
-        .lock
-        .iter()
-        .map(|s| match *s {
-            PlanStep::Lock { lock, before } => PlanStep::Unlock { lock, before },
-            other => other,
-        })
-        .collect();
-    plan.distinct = plan.lock.len() as u32;
+    plan.distinct = steps.len() as u32;
+    plan.walk = if steps.is_empty() { Walk::Nothing } else { Walk::Arrays(steps) };
     plan
 }
 
@@ -133,19 +265,17 @@ fn slow(k: &mut Kernel, mm: MmId) -> Plan {
         a.sort_unstable();
         a.dedup();
     }
-    let scan = n * k.cost(Cost::VmaStep);
-    let mut plan = Plan::default();
-    for array in [&files, &anon] {
-        for &addr in array.iter() {
-            plan.lock.push(PlanStep::Lock { lock: lock_of(addr), before: scan });
-            plan.unlock.push(PlanStep::Unlock { lock: lock_of(addr), before: scan });
-        }
-        plan.lock.push(PlanStep::Cpu(scan));
-        plan.unlock.push(PlanStep::Cpu(scan));
+    let distinct = (anon.len() + files.len()) as u32;
+    Plan {
+        walk: Walk::Scans {
+            files: files.into_iter().map(lock_of).collect(),
+            anon: anon.into_iter().map(lock_of).collect(),
+            scan_ns: n * k.cost(Cost::VmaStep),
+        },
+        distinct,
+        scan_steps: 2 * n * (distinct as u64 + 2),
+        ..Plan::default()
     }
-    plan.distinct = (anon.len() + files.len()) as u32;
-    plan.scan_steps = 2 * n * (anon.len() + files.len() + 2) as u64;
-    plan
 }
 
 /// 2.6.27 `mm_take_all_locks`: one pass over the VMAs taking each address_space's i_mmap_lock
@@ -153,43 +283,86 @@ fn slow(k: &mut Kernel, mm: MmId) -> Plan {
 /// visit checks signal_pending(). `mm_drop_all_locks` is one pass releasing both.
 fn take_all(k: &mut Kernel, mm: MmId) -> Plan {
     let vmas: Vec<_> = k.mem.live_vmas(mm).collect();
-    let step = k.cost(Cost::VmaStep);
-    let check = step + k.cost(Cost::SignalCheck);
-    let mut plan = Plan::default();
-    let file_lock = |k: &Kernel, v| k.mem.vma(v).file.map(|f| k.mem.files[f as usize].lock);
-    let anon_lock = |k: &Kernel, v| k.mem.vma(v).anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock);
     k.new_marks();
+    let mut distinct = 0;
+    let mut entries = Vec::with_capacity(vmas.len());
     for &v in &vmas {
-        plan.lock.push(PlanStep::Check { before: check });
-        if let Some(l) = file_lock(k, v) {
-            if k.mark(l) {
-                plan.lock.push(PlanStep::Lock { lock: l, before: 0 });
+        let vma = k.mem.vma(v);
+        let locks =
+            [vma.file.map(|f| k.mem.files[f as usize].lock), vma.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock)];
+        let mut entry = [ABSENT; 2];
+        for (slot, lock) in entry.iter_mut().zip(locks) {
+            if let Some(l) = lock {
+                assert!(l & FRESH == 0, "lock ids fit in 31 bits");
+                *slot = l;
+                if k.mark(l) {
+                    *slot |= FRESH;
+                    distinct += 1;
+                }
             }
         }
+        entries.push(entry);
     }
-    for &v in &vmas {
-        plan.lock.push(PlanStep::Check { before: check });
-        if let Some(l) = anon_lock(k, v) {
-            if k.mark(l) {
-                plan.lock.push(PlanStep::Lock { lock: l, before: 0 });
-            }
+    Plan { walk: Walk::Passes(entries), distinct, scan_steps: 3 * vmas.len() as u64, ..Plan::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(plan: &Plan, lock: bool) -> Vec<PlanStep> {
+        let mut c = Cursor::default();
+        let mut out = Vec::new();
+        while let Some(s) = if lock { plan.next_lock(&mut c) } else { plan.next_unlock(&mut c) } {
+            out.push(s);
         }
+        out
     }
-    k.new_marks();
-    let mut before = 0;
-    for &v in &vmas {
-        before += step;
-        for l in [anon_lock(k, v), file_lock(k, v)].into_iter().flatten() {
-            if k.mark(l) {
-                plan.unlock.push(PlanStep::Unlock { lock: l, before });
-                before = 0;
-            }
-        }
+
+    /// Three VMAs: file 10 with anon 20, file 10 again with anon 21, no file with anon 20.
+    #[test]
+    fn the_merged_passes_take_each_lock_at_its_first_vma_and_drop_them_in_one_pass() {
+        let plan = Plan {
+            walk: Walk::Passes(vec![[10 | FRESH, 20 | FRESH], [10, 21 | FRESH], [ABSENT, 20]]),
+            step_ns: 4,
+            check_ns: 6,
+            ..Plan::default()
+        };
+        use PlanStep::*;
+        let check = Check { before: 6 };
+        assert_eq!(
+            drain(&plan, true),
+            vec![
+                check,
+                Lock { lock: 10, before: 0 },
+                check,
+                check,
+                check,
+                Lock { lock: 20, before: 0 },
+                check,
+                Lock { lock: 21, before: 0 },
+                check
+            ]
+        );
+        assert_eq!(
+            drain(&plan, false),
+            vec![
+                Unlock { lock: 20, before: 4 },
+                Unlock { lock: 10, before: 0 },
+                Unlock { lock: 21, before: 4 },
+                Cpu(4)
+            ]
+        );
     }
-    if before > 0 {
-        plan.unlock.push(PlanStep::Cpu(before));
+
+    #[test]
+    fn the_scans_end_each_class_with_an_empty_scan() {
+        let plan = Plan { walk: Walk::Scans { files: vec![1], anon: vec![2, 3], scan_ns: 9 }, ..Plan::default() };
+        use PlanStep::*;
+        assert_eq!(
+            drain(&plan, true),
+            vec![Lock { lock: 1, before: 9 }, Cpu(9), Lock { lock: 2, before: 9 }, Lock { lock: 3, before: 9 }, Cpu(9)]
+        );
+        assert_eq!(drain(&plan, false).len(), 5);
     }
-    plan.distinct = plan.lock.iter().filter(|s| matches!(s, PlanStep::Lock { .. })).count() as u32;
-    plan.scan_steps = 3 * vmas.len() as u64;
-    plan
 }
