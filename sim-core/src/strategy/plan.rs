@@ -104,7 +104,7 @@ impl Plan {
                     continue;
                 };
                 let pass = (c.sub / 2) as usize;
-                if c.sub % 2 == 0 {
+                if c.sub.is_multiple_of(2) {
                     c.sub += 1;
                     return Some(PlanStep::Check { before: self.check_ns });
                 }
