@@ -144,6 +144,17 @@ impl EventQueue {
         self.len == 0
     }
 
+    /// Whether every pending event is later than `key` (so an event at `key` would leave next).
+    #[inline]
+    pub fn all_after(&self, key: u64) -> bool {
+        if self.len == 0 {
+            return true;
+        }
+        // The front holds the earliest events; with no front, the levels would have to be
+        // searched, and the answer is a conservative no.
+        self.head < self.front.len() && key < self.front[self.head].0
+    }
+
     /// Files an event outside the front into its slot, relative to the current base.
     #[inline]
     fn place(&mut self, key: u64, payload: u64) {
