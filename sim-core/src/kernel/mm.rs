@@ -6,9 +6,10 @@
 //! any bit still set is a secondary MMU left pointing at a freed page: a missed invalidation.
 
 use super::locks::{LockId, TaskId};
+use super::ptes::{PteId, PteTable};
 use super::vmalloc::Area;
 use crate::program::{DriverId, FileId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub type MmId = u32;
 pub type VmaId = u32;
@@ -25,23 +26,12 @@ pub struct Stale {
     pub in_release: u64,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Pte {
-    /// Index in the global list of present ptes (what reclaim draws from).
-    pub slot: u32,
-    /// Drivers mapping this page in their secondary MMU.
-    pub sptes: u64,
-}
-
 pub struct Vma {
     pub mm: MmId,
     pub file: Option<FileId>,
     pub anon_vma: Option<AnonVmaId>,
     pub shared: bool,
     pub pages: u64,
-    pub dead: bool,
-    /// Present ptes by page index.
-    pub ptes: BTreeMap<u64, Pte>,
 }
 
 pub struct AnonVma {
@@ -123,21 +113,29 @@ impl Mm {
     }
 }
 
-/// Every memory object of the run and the global index of present ptes.
+/// Every memory object of the run, and the present ptes.
 #[derive(Default)]
 pub struct Memory {
     pub mms: Vec<Mm>,
     pub vmas: Vec<Vma>,
+    /// Bit `v` set: VMA `v` is unmapped (a tombstone in its mm's list).
+    dead: Vec<u64>,
     pub anon_vmas: Vec<AnonVma>,
     pub files: Vec<File>,
-    /// Present ptes, for reclaim's random pick: (vma, page).
-    pub present: Vec<(VmaId, u64)>,
+    pub ptes: PteTable,
     pub live_vmas: u64,
 }
 
 impl Memory {
+    #[inline]
     pub fn vma(&self, v: VmaId) -> &Vma {
         &self.vmas[v as usize]
+    }
+
+    /// Whether VMA `v` has been unmapped.
+    #[inline]
+    pub fn dead(&self, v: VmaId) -> bool {
+        self.dead[v as usize / 64] & (1 << (v % 64)) != 0
     }
 
     pub fn mm(&self, m: MmId) -> &Mm {
@@ -150,7 +148,7 @@ impl Memory {
 
     /// The live VMAs of an mm in address order.
     pub fn live_vmas(&self, m: MmId) -> impl Iterator<Item = VmaId> + '_ {
-        self.mms[m as usize].vmas.iter().copied().filter(|&v| !self.vmas[v as usize].dead)
+        self.mms[m as usize].vmas.iter().copied().filter(|&v| !self.dead(v))
     }
 
     pub fn add_vma(
@@ -162,7 +160,11 @@ impl Memory {
         pages: u64,
     ) -> VmaId {
         let id = self.vmas.len() as VmaId;
-        self.vmas.push(Vma { mm, file, anon_vma, shared, pages, dead: false, ptes: BTreeMap::new() });
+        self.vmas.push(Vma { mm, file, anon_vma, shared, pages });
+        if self.dead.len() * 64 <= id as usize {
+            self.dead.push(0);
+        }
+        self.ptes.add_vma(id);
         if let Some(f) = file {
             self.files[f as usize].vmas.insert(id);
         }
@@ -192,10 +194,10 @@ impl Memory {
     /// Marks a VMA unmapped (its ptes must already be gone) and drops its references; returns
     /// the anon_vma if this was its last VMA.
     pub fn remove_vma(&mut self, v: VmaId) -> Option<AnonVmaId> {
-        let vma = &mut self.vmas[v as usize];
-        assert!(vma.ptes.is_empty(), "VMA removed with present ptes");
-        assert!(!vma.dead, "VMA removed twice");
-        vma.dead = true;
+        assert_eq!(self.ptes.count(v), 0, "VMA removed with present ptes");
+        assert!(!self.dead(v), "VMA removed twice");
+        self.dead[v as usize / 64] |= 1 << (v % 64);
+        let vma = &self.vmas[v as usize];
         let (mm, file, anon) = (vma.mm, vma.file, vma.anon_vma);
         if let Some(f) = file {
             self.files[f as usize].vmas.remove(&v);
@@ -206,8 +208,8 @@ impl Memory {
         m.layout = m.layout.wrapping_add(1);
         // exit_mmap walks the list by position while it removes: no compaction under it.
         if !m.exiting && m.vmas.len() > 64 && (m.map_count as usize) < m.vmas.len() / 2 {
-            let vmas = &self.vmas;
-            m.vmas.retain(|&x| !vmas[x as usize].dead);
+            let dead = &self.dead;
+            m.vmas.retain(|&x| dead[x as usize / 64] & (1 << (x % 64)) == 0);
         }
         let a = anon?;
         let av = &mut self.anon_vmas[a as usize];
@@ -215,66 +217,53 @@ impl Memory {
         (av.refs == 0).then_some(a)
     }
 
-    /// Maps a page (a CPU fault). Returns false if it was already present.
-    pub fn map_page(&mut self, v: VmaId, page: u64) -> bool {
-        let slot = self.present.len() as u32;
-        let vma = &mut self.vmas[v as usize];
-        if vma.ptes.contains_key(&page) {
-            return false;
-        }
-        vma.ptes.insert(page, Pte { slot, sptes: 0 });
-        self.present.push((v, page));
-        true
+    /// Maps a page (a CPU fault): its pte, new or already there.
+    pub fn map_page(&mut self, v: VmaId, page: u64) -> PteId {
+        self.ptes.map(v, page).0
     }
 
     /// Tears down one pte and frees its page; returns the secondary mappings still pointing at
     /// it, split into missed invalidations and mappings of drivers inside ->release (see
     /// [`Stale`]).
-    pub fn unmap_page(&mut self, v: VmaId, page: u64) -> Stale {
-        let releasing = self.mms[self.vmas[v as usize].mm as usize].releasing;
-        let Some(pte) = self.vmas[v as usize].ptes.remove(&page) else { return Stale::default() };
-        let slot = pte.slot as usize;
-        self.present.swap_remove(slot);
-        if let Some(&(mv, mp)) = self.present.get(slot) {
-            if let Some(moved) = self.vmas[mv as usize].ptes.get_mut(&mp) {
-                moved.slot = slot as u32;
-            }
-        }
+    pub fn unmap_pte(&mut self, id: PteId) -> Stale {
+        let pte = self.ptes.unmap(id);
+        let releasing = self.mms[self.vmas[pte.vma as usize].mm as usize].releasing;
         Stale {
             missed: (pte.sptes & !releasing).count_ones() as u64,
             in_release: (pte.sptes & releasing).count_ones() as u64,
         }
     }
 
-    /// Tears down every pte of a VMA.
+    /// Tears down every pte of a VMA, in page order.
     pub fn unmap_vma_pages(&mut self, v: VmaId) -> Stale {
         let mut stale = Stale::default();
-        while let Some(&p) = self.vmas[v as usize].ptes.keys().next() {
-            let s = self.unmap_page(v, p);
+        let mut ids = self.ptes.take_scratch();
+        self.ptes.in_order(v, &mut ids);
+        for &id in &ids {
+            let s = self.unmap_pte(id);
             stale.missed += s.missed;
             stale.in_release += s.in_release;
         }
+        self.ptes.put_scratch(ids);
         stale
     }
 
     /// Drops driver `d`'s secondary mappings in one VMA (an invalidate callback).
     pub fn drop_sptes(&mut self, v: VmaId, d: DriverId) {
-        let bit = !(1u64 << d);
-        for pte in self.vmas[v as usize].ptes.values_mut() {
-            pte.sptes &= bit;
-        }
+        self.ptes.clear_sptes(v, 1u64 << d);
     }
 
     /// Drops driver `d`'s secondary mappings in a whole mm (->release, or unregister).
     pub fn drop_sptes_mm(&mut self, m: MmId, d: DriverId) {
-        let vmas: Vec<VmaId> = self.live_vmas(m).collect();
-        for v in vmas {
-            self.drop_sptes(v, d);
+        for &v in &self.mms[m as usize].vmas {
+            if !self.dead(v) {
+                self.ptes.clear_sptes(v, 1u64 << d);
+            }
         }
     }
 
     pub fn present_ptes(&self, v: VmaId) -> u64 {
-        self.vmas[v as usize].ptes.len() as u64
+        self.ptes.count(v)
     }
 }
 
@@ -292,28 +281,28 @@ mod tests {
     fn a_secondary_mapping_left_at_unmap_is_counted_once() {
         let mut m = memory();
         let v = m.add_vma(0, None, None, false, 8);
-        assert!(m.map_page(v, 3));
-        assert!(!m.map_page(v, 3));
-        m.vmas[v as usize].ptes.get_mut(&3).expect("mapped").sptes = 0b11;
+        let id = m.map_page(v, 3);
+        assert_eq!(m.map_page(v, 3), id);
+        m.ptes.get_mut(id).sptes = 0b11;
         m.drop_sptes(v, 0);
-        assert_eq!(m.unmap_page(v, 3).missed, 1, "driver 1 still maps the freed page");
-        assert_eq!(m.unmap_page(v, 3), Stale::default());
+        assert_eq!(m.unmap_pte(id).missed, 1, "driver 1 still maps the freed page");
+        assert_eq!(m.ptes.find(v, 3), None);
     }
 
     #[test]
-    fn the_present_index_follows_swap_removal() {
+    fn teardown_empties_the_present_list() {
         let mut m = memory();
         let v = m.add_vma(0, None, None, false, 8);
         for p in 0..5 {
             m.map_page(v, p);
         }
-        m.unmap_page(v, 1);
-        for (slot, &(vv, p)) in m.present.iter().enumerate() {
-            assert_eq!(m.vmas[vv as usize].ptes[&p].slot as usize, slot);
-        }
+        let one = m.ptes.find(v, 1).expect("mapped");
+        m.unmap_pte(one);
+        assert_eq!(m.present_ptes(v), 4);
         assert_eq!(m.unmap_vma_pages(v), Stale::default());
-        assert!(m.present.is_empty());
+        assert_eq!(m.ptes.present_len(), 0);
         assert_eq!(m.remove_vma(v), None);
         assert_eq!(m.mms[0].map_count, 0);
+        assert!(m.dead(v));
     }
 }

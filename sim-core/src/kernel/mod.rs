@@ -5,6 +5,7 @@
 pub mod locks;
 pub mod mm;
 pub mod ops;
+pub mod ptes;
 pub mod task;
 pub mod vmalloc;
 

@@ -109,7 +109,7 @@ pub fn random_vma(k: &mut Kernel, t: TaskId, mm: MmId) -> Option<VmaId> {
     loop {
         let i = k.tasks[t as usize].rng.below(len) as usize;
         let v = k.mem.mms[mm as usize].vmas[i];
-        if !k.mem.vma(v).dead {
+        if !k.mem.dead(v) {
             return Some(v);
         }
     }
@@ -412,13 +412,14 @@ pub struct Touch {
     pc: u8,
     vma: VmaId,
     page: u64,
+    pte: super::ptes::PteId,
     iter: u64,
     current: Option<DriverId>,
 }
 
 impl Touch {
     pub fn new(count: u64) -> Touch {
-        Touch { left: count, pc: 0, vma: 0, page: 0, iter: 0, current: None }
+        Touch { left: count, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -439,12 +440,12 @@ impl Touch {
                 }
                 1 => {
                     self.pc = 2;
-                    let present = k.mem.vma(self.vma).ptes.contains_key(&self.page);
+                    let present = k.mem.ptes.find(self.vma, self.page).is_some();
                     return Micro::Cpu(k.cost(if present { Cost::PageAccess } else { Cost::Fault }));
                 }
                 2 => {
-                    k.mem.map_page(self.vma, self.page);
-                    let sptes = k.mem.vma(self.vma).ptes.get(&self.page).map_or(0, |p| p.sptes);
+                    self.pte = k.mem.map_page(self.vma, self.page);
+                    let sptes = k.mem.ptes.get(self.pte).sptes;
                     self.iter = k.mem.mm(mm).registered & !sptes;
                     self.pc = 3;
                 }
@@ -454,10 +455,10 @@ impl Touch {
                         // invalidation of it is in progress and the pte is still there.
                         let slot = k.mem.mm(mm).notifiers[d as usize];
                         if slot.registered {
-                            let ok = slot.active == 0;
-                            match k.mem.vmas[self.vma as usize].ptes.get_mut(&self.page) {
-                                Some(pte) if ok => pte.sptes |= 1 << d,
-                                _ => k.metrics.inc(Metric::FaultRetry),
+                            if slot.active == 0 && k.mem.ptes.is(self.pte, self.vma, self.page) {
+                                k.mem.ptes.get_mut(self.pte).sptes |= 1 << d;
+                            } else {
+                                k.metrics.inc(Metric::FaultRetry);
                             }
                         }
                     }
@@ -576,11 +577,7 @@ fn split(k: &mut Kernel, v: VmaId) -> VmaId {
     let new = k.mem.add_vma(mm, file, anon, shared, pages - low);
     k.mem.insert_after(v, new);
     k.mem.vmas[v as usize].pages = low;
-    let moved = k.mem.vmas[v as usize].ptes.split_off(&low);
-    for (page, pte) in moved {
-        k.mem.present[pte.slot as usize] = (new, page - low);
-        k.mem.vmas[new as usize].ptes.insert(page - low, pte);
-    }
+    k.mem.ptes.move_tail(v, low, new);
     new
 }
 
@@ -621,7 +618,7 @@ impl Fork {
                 2 => {
                     // dup_mmap: the parent's VMAs in order (stable: we hold its mmap_sem).
                     let list = &k.mem.mm(mm).vmas;
-                    while self.i < list.len() && k.mem.vma(list[self.i]).dead {
+                    while self.i < list.len() && k.mem.dead(list[self.i]) {
                         self.i += 1;
                     }
                     let Some(&v) = list.get(self.i) else {
@@ -645,10 +642,13 @@ impl Fork {
                         (x.file, x.anon_vma, x.shared, x.pages)
                     };
                     self.child_vma = k.mem.add_vma(child_mm, file, anon, shared, pages);
-                    let pages: Vec<u64> = k.mem.vma(self.parent_vma).ptes.keys().copied().collect();
-                    for p in pages {
-                        k.mem.map_page(self.child_vma, p);
+                    let mut ids = k.mem.ptes.take_scratch();
+                    k.mem.ptes.in_order(self.parent_vma, &mut ids);
+                    for &id in &ids {
+                        let page = k.mem.ptes.get(id).page;
+                        k.mem.map_page(self.child_vma, page);
                     }
+                    k.mem.ptes.put_scratch(ids);
                     self.pc = 4;
                     return Micro::Call(Op::RmapUpdate(RmapUpdate::new(k, self.child_vma)));
                 }
@@ -657,7 +657,7 @@ impl Fork {
                     // copy_page_range write-protects the parent's private ptes for COW, under
                     // invalidate_range_start/end.
                     let v = k.mem.vma(self.parent_vma);
-                    if v.anon_vma.is_some() && !v.shared && !v.ptes.is_empty() {
+                    if v.anon_vma.is_some() && !v.shared && k.mem.present_ptes(self.parent_vma) > 0 {
                         return Micro::Call(Op::Invalidate(Invalidate::new(self.parent_vma, false, 0)));
                     }
                 }
@@ -813,7 +813,7 @@ impl ExitMmap {
                 }
                 7 => {
                     let list = &k.mem.mm(self.mm).vmas;
-                    while self.i < list.len() && k.mem.vma(list[self.i]).dead {
+                    while self.i < list.len() && k.mem.dead(list[self.i]) {
                         self.i += 1;
                     }
                     if self.i >= list.len() {
@@ -873,12 +873,13 @@ impl Reclaim {
                 if let Some(start) = self.walk_start.take() {
                     k.metrics.sample(Metric::RmapWalk, k.now() - start);
                 }
-                if self.left == 0 || k.mem.present.is_empty() {
+                if self.left == 0 || k.mem.ptes.present_len() == 0 {
                     return Micro::Done;
                 }
                 self.left -= 1;
-                let i = k.tasks[t as usize].rng.below(k.mem.present.len() as u64) as usize;
-                let (v, p) = k.mem.present[i];
+                let i = k.tasks[t as usize].rng.below(k.mem.ptes.present_len() as u64) as usize;
+                let pte = k.mem.ptes.get(k.mem.ptes.present_at(i));
+                let (v, p) = (pte.vma, pte.page);
                 self.vma = v;
                 self.page = p;
                 let vma = k.mem.vma(v);
@@ -894,14 +895,13 @@ impl Reclaim {
             }
             1 => {
                 // The page may have been unmapped while we waited for the lock.
-                let vma = k.mem.vma(self.vma);
-                if vma.dead || !vma.ptes.contains_key(&self.page) {
+                if k.mem.dead(self.vma) || k.mem.ptes.find(self.vma, self.page).is_none() {
                     // Nothing to walk: not an rmap walk for `rmap.walk`.
                     self.walk_start = None;
                     self.pc = 0;
                     return Micro::Unlock { lock: self.lock, before: 0 };
                 }
-                let mm = vma.mm;
+                let mm = k.mem.vma(self.vma).mm;
                 let mut cost = k.cost(Cost::RmapWalk);
                 let mut iter = k.mem.mm(mm).registered;
                 while let Some(d) = lowest(&mut iter) {
@@ -911,13 +911,10 @@ impl Reclaim {
                 Micro::Cpu(cost)
             }
             _ => {
-                let vma = k.mem.vma(self.vma);
-                if !vma.dead {
-                    let registered = k.mem.mm(vma.mm).registered;
-                    if let Some(pte) = k.mem.vmas[self.vma as usize].ptes.get_mut(&self.page) {
-                        pte.sptes &= !registered;
-                    }
-                    let stale = k.mem.unmap_page(self.vma, self.page);
+                if let Some(id) = k.mem.ptes.find(self.vma, self.page) {
+                    let registered = k.mem.mm(k.mem.vma(self.vma).mm).registered;
+                    k.mem.ptes.get_mut(id).sptes &= !registered;
+                    let stale = k.mem.unmap_pte(id);
                     k.count_stale(stale);
                 }
                 self.pc = 0;
