@@ -547,7 +547,7 @@ impl<'p> Sim<'p> {
         let trace = k.trace.as_ref().map(|tr| TraceData {
             tasks: k.tasks.iter().map(|t| t.name.clone()).collect(),
             locks: (0..k.locks.len() as u32).map(|l| k.lock_name(l)).collect(),
-            lock_addrs: (0..k.locks.len() as u32).map(|l| k.locks.get(l).addr).collect(),
+            lock_addrs: (0..k.locks.len() as u32).map(|l| k.locks.addr(l)).collect(),
             drivers: k.p.drivers.iter().map(|d| d.name.clone()).collect(),
             records: tr.records.clone(),
             dropped: tr.dropped,

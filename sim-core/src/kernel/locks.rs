@@ -11,6 +11,7 @@ pub type TaskId = u32;
 const NONE: u32 = u32::MAX;
 
 /// What kind of kernel object a lock protects, for reports and lock-class rules.
+/// What kind of kernel object a lock protects, for reports and lock-class rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockClass {
     MmapSem,
@@ -18,6 +19,11 @@ pub enum LockClass {
     AnonVma,
     NotifierList,
     AllLocksMutex,
+}
+
+impl LockClass {
+    const ALL: [LockClass; 5] =
+        [LockClass::MmapSem, LockClass::IMmap, LockClass::AnonVma, LockClass::NotifierList, LockClass::AllLocksMutex];
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +34,8 @@ pub enum Sync {
 }
 
 impl Sync {
+    const ALL: [Sync; 3] = [Sync::Spin, Sync::Mutex, Sync::Rwsem];
+
     pub fn sleeps(self) -> bool {
         !matches!(self, Sync::Spin)
     }
@@ -39,44 +47,40 @@ pub enum Mode {
     Write,
 }
 
-pub struct Lock {
-    pub class: LockClass,
-    pub sync: Sync,
-    /// Index of the object owning the lock (mm, file, anon_vma), for names in reports.
-    pub object: u32,
-    /// The kernel address the sorting strategies compare.
-    pub addr: u64,
-    /// The AS_MM_ALL_LOCKS bit on an address_space, or the mark on an anon_vma.
-    pub flag: bool,
-    writer: TaskId,
-    readers: Vec<TaskId>,
-    wait_head: TaskId,
+/// What a lock-all's planning and reports need, apart from the state acquire and release use.
+#[derive(Clone, Copy, Debug)]
+struct LockInfo {
+    object: u32,
+    addr: u64,
+}
+
+// `Lock::bits`: the sync kind, the class, the lock-all flag, and whether `owner` heads a list of
+// readers rather than naming the writer.
+const SYNC_MASK: u32 = 0b11;
+const CLASS_SHIFT: u32 = 2;
+const CLASS_MASK: u32 = 0b111 << CLASS_SHIFT;
+const FLAG: u32 = 1 << 5;
+const READ: u32 = 1 << 6;
+
+/// The state of one lock that acquire and release touch: 24 bytes, so a lock-all over a large
+/// mm walks as few cache lines as it can.
+#[derive(Clone, Copy, Debug)]
+struct Lock {
+    /// The writer (the holder of a spinlock or mutex), or with `READ` the first reader hold.
+    owner: u32,
+    /// The last waiter; its `wait_next` is the first (a circular list), `NONE` if none.
     wait_tail: TaskId,
     last_holder: TaskId,
-    /// When the writer (the holder of a spinlock or mutex) took it.
+    bits: u32,
+    /// When the writer took it.
     write_since: u64,
 }
 
-impl Lock {
-    pub fn is_free(&self) -> bool {
-        self.writer == NONE && self.readers.is_empty()
-    }
-
-    pub fn holders(&self) -> impl Iterator<Item = TaskId> + '_ {
-        (self.writer != NONE).then_some(self.writer).into_iter().chain(self.readers.iter().copied())
-    }
-
-    pub fn held_by(&self, t: TaskId) -> bool {
-        self.writer == t || self.readers.contains(&t)
-    }
-
-    pub fn last_holder(&self) -> Option<TaskId> {
-        (self.last_holder != NONE).then_some(self.last_holder)
-    }
-
-    pub fn has_waiters(&self) -> bool {
-        self.wait_head != NONE
-    }
+/// One reader's hold of an rwsem, in the lock's list of them.
+#[derive(Clone, Copy, Debug)]
+struct ReadHold {
+    task: TaskId,
+    next: u32,
 }
 
 /// Per-task lock state, indexed by task.
@@ -124,9 +128,27 @@ pub struct Granted {
     pub waited_ns: u64,
 }
 
+/// A lock's holders, from the lock table's parts (so the caller may change the tasks' state).
+fn holders_in<'a>(locks: &'a [Lock], reads: &'a [ReadHold], l: LockId) -> impl Iterator<Item = TaskId> + 'a {
+    let lock = &locks[l as usize];
+    let (writer, mut read) = match (lock.owner, lock.bits & READ != 0) {
+        (NONE, _) => (None, NONE),
+        (first, true) => (None, first),
+        (writer, false) => (Some(writer), NONE),
+    };
+    writer.into_iter().chain(std::iter::from_fn(move || {
+        let h = reads.get(read as usize)?;
+        read = h.next;
+        Some(h.task)
+    }))
+}
+
 #[derive(Default)]
 pub struct LockTable {
     locks: Vec<Lock>,
+    info: Vec<LockInfo>,
+    reads: Vec<ReadHold>,
+    free_reads: Vec<u32>,
     tasks: Vec<TaskLocks>,
     epoch: u32,
     stack: Vec<TaskId>,
@@ -135,19 +157,9 @@ pub struct LockTable {
 impl LockTable {
     pub fn add(&mut self, class: LockClass, sync: Sync, object: u32, addr: u64) -> LockId {
         let id = self.locks.len() as LockId;
-        self.locks.push(Lock {
-            class,
-            sync,
-            object,
-            addr,
-            flag: false,
-            writer: NONE,
-            readers: Vec::new(),
-            wait_head: NONE,
-            wait_tail: NONE,
-            last_holder: NONE,
-            write_since: 0,
-        });
+        let bits = sync as u32 | (class as u32) << CLASS_SHIFT;
+        self.locks.push(Lock { owner: NONE, wait_tail: NONE, last_holder: NONE, bits, write_since: 0 });
+        self.info.push(LockInfo { object, addr });
         id
     }
 
@@ -157,22 +169,69 @@ impl LockTable {
         }
     }
 
-    #[inline]
-    pub fn get(&self, l: LockId) -> &Lock {
-        &self.locks[l as usize]
-    }
-
-    #[inline]
-    pub fn get_mut(&mut self, l: LockId) -> &mut Lock {
-        &mut self.locks[l as usize]
-    }
-
     pub fn len(&self) -> usize {
         self.locks.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.locks.is_empty()
+    }
+
+    #[inline]
+    pub fn sync(&self, l: LockId) -> Sync {
+        Sync::ALL[(self.locks[l as usize].bits & SYNC_MASK) as usize]
+    }
+
+    #[inline]
+    pub fn class(&self, l: LockId) -> LockClass {
+        LockClass::ALL[((self.locks[l as usize].bits & CLASS_MASK) >> CLASS_SHIFT) as usize]
+    }
+
+    /// Index of the object owning the lock (mm, file, anon_vma), for names in reports.
+    pub fn object(&self, l: LockId) -> u32 {
+        self.info[l as usize].object
+    }
+
+    /// The kernel address the sorting strategies compare.
+    #[inline]
+    pub fn addr(&self, l: LockId) -> u64 {
+        self.info[l as usize].addr
+    }
+
+    /// The AS_MM_ALL_LOCKS bit on an address_space, or the mark on an anon_vma.
+    #[inline]
+    pub fn flag(&self, l: LockId) -> bool {
+        self.locks[l as usize].bits & FLAG != 0
+    }
+
+    #[inline]
+    pub fn set_flag(&mut self, l: LockId, on: bool) {
+        let bits = &mut self.locks[l as usize].bits;
+        *bits = if on { *bits | FLAG } else { *bits & !FLAG };
+    }
+
+    /// The task that held the lock last (warm or cold acquire).
+    #[inline]
+    pub fn last_holder(&self, l: LockId) -> Option<TaskId> {
+        let h = self.locks[l as usize].last_holder;
+        (h != NONE).then_some(h)
+    }
+
+    /// The lock's holders: its writer, or its readers (the latest first).
+    pub fn holders(&self, l: LockId) -> impl Iterator<Item = TaskId> + '_ {
+        holders_in(&self.locks, &self.reads, l)
+    }
+
+    pub fn held_by(&self, l: LockId, t: TaskId) -> bool {
+        self.holders(l).any(|h| h == t)
+    }
+
+    pub fn is_free(&self, l: LockId) -> bool {
+        self.locks[l as usize].owner == NONE
+    }
+
+    pub fn has_waiters(&self, l: LockId) -> bool {
+        self.locks[l as usize].wait_tail != NONE
     }
 
     /// Locks of any kind the task holds.
@@ -194,13 +253,27 @@ impl LockTable {
         let lock = &mut self.locks[l as usize];
         match mode {
             Mode::Write => {
-                lock.writer = t;
+                lock.owner = t;
                 lock.write_since = now;
             }
-            Mode::Read => lock.readers.push(t),
+            Mode::Read => {
+                let hold = ReadHold { task: t, next: if lock.bits & READ != 0 { lock.owner } else { NONE } };
+                let at = match self.free_reads.pop() {
+                    Some(at) => {
+                        self.reads[at as usize] = hold;
+                        at
+                    }
+                    None => {
+                        self.reads.push(hold);
+                        (self.reads.len() - 1) as u32
+                    }
+                };
+                lock.owner = at;
+                lock.bits |= READ;
+            }
         }
         lock.last_holder = t;
-        let spin = lock.sync == Sync::Spin;
+        let spin = lock.bits & SYNC_MASK == Sync::Spin as u32;
         let ts = &mut self.tasks[t as usize];
         ts.held += 1;
         if spin {
@@ -208,37 +281,28 @@ impl LockTable {
         }
     }
 
+    #[inline]
     fn can_take(&self, l: LockId, mode: Mode) -> bool {
         let lock = &self.locks[l as usize];
-        if lock.wait_head != NONE {
-            return false;
-        }
-        match mode {
-            Mode::Write => lock.is_free(),
-            Mode::Read => lock.writer == NONE,
-        }
+        lock.wait_tail == NONE && (lock.owner == NONE || mode == Mode::Read && lock.bits & READ != 0)
     }
 
     /// Takes the lock now, or queues the task (FIFO) and looks for a cycle.
     pub fn acquire(&mut self, t: TaskId, l: LockId, mode: Mode, now: u64) -> Acquire {
-        let mode = if self.locks[l as usize].sync == Sync::Rwsem { mode } else { Mode::Write };
+        let mode = if self.locks[l as usize].bits & SYNC_MASK == Sync::Rwsem as u32 { mode } else { Mode::Write };
         assert_eq!(self.tasks[t as usize].blocked_on, NONE, "task {t} acquires while already blocked");
         if self.can_take(l, mode) {
             self.grant(t, l, mode, now);
             return Acquire::Acquired;
         }
+        let tail = self.locks[l as usize].wait_tail;
+        let next = if tail == NONE { t } else { std::mem::replace(&mut self.tasks[tail as usize].wait_next, t) };
         let ts = &mut self.tasks[t as usize];
         ts.blocked_on = l;
         ts.wait_mode = mode;
-        ts.wait_next = NONE;
         ts.wait_since = now;
-        let lock = &mut self.locks[l as usize];
-        if lock.wait_tail == NONE {
-            lock.wait_head = t;
-        } else {
-            self.tasks[lock.wait_tail as usize].wait_next = t;
-        }
-        lock.wait_tail = t;
+        ts.wait_next = next;
+        self.locks[l as usize].wait_tail = t;
         Acquire::Blocked { cycle: self.find_cycle(t) }
     }
 
@@ -248,44 +312,59 @@ impl LockTable {
     pub fn release(&mut self, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) -> Option<u64> {
         let lock = &mut self.locks[l as usize];
         let mut held = None;
-        if lock.writer == t {
-            lock.writer = NONE;
+        if lock.bits & READ == 0 {
+            assert!(lock.owner == t, "task {t} releases lock {l} it does not hold");
+            lock.owner = NONE;
             held = Some(now - lock.write_since);
-        } else if let Some(i) = lock.readers.iter().position(|&r| r == t) {
-            lock.readers.swap_remove(i);
         } else {
-            panic!("task {t} releases lock {l} it does not hold");
+            // Unlink t's hold from the lock's readers.
+            let mut prev = NONE;
+            let mut at = lock.owner;
+            while at != NONE && self.reads[at as usize].task != t {
+                prev = at;
+                at = self.reads[at as usize].next;
+            }
+            assert!(at != NONE, "task {t} releases lock {l} it does not hold");
+            let next = self.reads[at as usize].next;
+            if prev == NONE {
+                lock.owner = next;
+                if next == NONE {
+                    lock.bits &= !READ;
+                }
+            } else {
+                self.reads[prev as usize].next = next;
+            }
+            self.free_reads.push(at);
         }
-        let spin = lock.sync == Sync::Spin;
+        let spin = self.locks[l as usize].bits & SYNC_MASK == Sync::Spin as u32;
         let ts = &mut self.tasks[t as usize];
         ts.held -= 1;
         if spin {
             ts.spins -= 1;
         }
-        self.hand_off(l, now, granted);
+        if self.locks[l as usize].wait_tail != NONE {
+            self.hand_off(l, now, granted);
+        }
         held
     }
 
     fn hand_off(&mut self, l: LockId, now: u64, granted: &mut Vec<Granted>) {
         loop {
             let lock = &self.locks[l as usize];
-            let head = lock.wait_head;
-            if head == NONE {
+            let tail = lock.wait_tail;
+            if tail == NONE {
                 return;
             }
+            let head = self.tasks[tail as usize].wait_next;
             let mode = self.tasks[head as usize].wait_mode;
-            let ok = match mode {
-                Mode::Write => lock.is_free(),
-                Mode::Read => lock.writer == NONE,
-            };
+            let ok = lock.owner == NONE || mode == Mode::Read && lock.bits & READ != 0;
             if !ok {
                 return;
             }
-            let next = self.tasks[head as usize].wait_next;
-            let lock = &mut self.locks[l as usize];
-            lock.wait_head = next;
-            if next == NONE {
-                lock.wait_tail = NONE;
+            if head == tail {
+                self.locks[l as usize].wait_tail = NONE;
+            } else {
+                self.tasks[tail as usize].wait_next = self.tasks[head as usize].wait_next;
             }
             let ts = &mut self.tasks[head as usize];
             ts.blocked_on = NONE;
@@ -309,7 +388,7 @@ impl LockTable {
             self.epoch = 1;
         }
         let epoch = self.epoch;
-        let LockTable { locks, tasks, stack, .. } = self;
+        let LockTable { locks, reads, tasks, stack, .. } = self;
         stack.clear();
         stack.push(t);
         tasks[t as usize].visit = epoch;
@@ -319,7 +398,7 @@ impl LockTable {
             if l == NONE {
                 continue;
             }
-            for h in locks[l as usize].holders() {
+            for h in holders_in(locks, reads, l) {
                 if h == t {
                     // Walk parents back from u to t: t -> ... -> u waits, u waits for a lock t holds.
                     let mut path = vec![u];
@@ -343,18 +422,24 @@ impl LockTable {
 
     /// Every lock `t` holds (a scan; used only when a deadlock is reported).
     pub fn locks_held_by(&self, t: TaskId) -> Vec<LockId> {
-        (0..self.locks.len() as LockId).filter(|&l| self.locks[l as usize].held_by(t)).collect()
+        (0..self.locks.len() as LockId).filter(|&l| self.held_by(l, t)).collect()
     }
 
     /// The tasks queued on `l`, in FIFO order.
     pub fn waiters(&self, l: LockId) -> Vec<TaskId> {
         let mut out = Vec::new();
-        let mut w = self.locks[l as usize].wait_head;
-        while w != NONE {
+        let tail = self.locks[l as usize].wait_tail;
+        if tail == NONE {
+            return out;
+        }
+        let mut w = self.tasks[tail as usize].wait_next;
+        loop {
             out.push(w);
+            if w == tail {
+                return out;
+            }
             w = self.tasks[w as usize].wait_next;
         }
-        out
     }
 }
 
@@ -387,7 +472,7 @@ mod tests {
         assert_eq!(lt.spins(3), 1);
         g.clear();
         lt.release(3, l, 11, &mut g);
-        assert!(g.is_empty() && lt.get(l).is_free());
+        assert!(g.is_empty() && lt.is_free(l));
     }
 
     #[test]

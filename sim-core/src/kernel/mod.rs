@@ -208,14 +208,14 @@ impl<'p> Kernel<'p> {
     }
 
     pub fn lock_name(&self, l: LockId) -> String {
-        let lock = self.locks.get(l);
         let owner = |mm: u32| self.tasks[self.mem.mms[mm as usize].owner as usize].name.clone();
-        match lock.class {
-            LockClass::MmapSem => format!("mmap_sem of {}", owner(lock.object)),
-            LockClass::NotifierList => format!("mmu_notifier_mm->lock of {}", owner(lock.object)),
+        let object = self.locks.object(l);
+        match self.locks.class(l) {
+            LockClass::MmapSem => format!("mmap_sem of {}", owner(object)),
+            LockClass::NotifierList => format!("mmu_notifier_mm->lock of {}", owner(object)),
             LockClass::AllLocksMutex => "mm_all_locks_mutex".to_string(),
-            LockClass::IMmap => format!("i_mmap_lock of \"{}\"", self.mem.files[lock.object as usize].name),
-            LockClass::AnonVma => format!("anon_vma#{} lock", lock.object),
+            LockClass::IMmap => format!("i_mmap_lock of \"{}\"", self.mem.files[object as usize].name),
+            LockClass::AnonVma => format!("anon_vma#{object} lock"),
         }
     }
 
@@ -282,14 +282,13 @@ impl<'p> Kernel<'p> {
     // ---- locks ---------------------------------------------------------------------------
 
     pub fn acquire_cost(&self, t: TaskId, l: LockId) -> u64 {
-        let lock = self.locks.get(l);
-        let base = if lock.last_holder() == Some(t) { Cost::SpinLockWarm } else { Cost::SpinLockCold };
-        let extra = if lock.sync.sleeps() { self.cost(Cost::SleepLockExtra) } else { 0 };
+        let base = if self.locks.last_holder(l) == Some(t) { Cost::SpinLockWarm } else { Cost::SpinLockCold };
+        let extra = if self.locks.sync(l).sleeps() { self.cost(Cost::SleepLockExtra) } else { 0 };
         self.cost(base) + extra
     }
 
     pub fn unlock_cost(&self, l: LockId) -> u64 {
-        if self.locks.get(l).sync.sleeps() {
+        if self.locks.sync(l).sleeps() {
             self.cost(Cost::SleepUnlock)
         } else {
             self.cost(Cost::SpinUnlock)
@@ -298,9 +297,8 @@ impl<'p> Kernel<'p> {
 
     fn note_acquired(&mut self, t: TaskId, l: LockId) {
         let now = self.now();
-        let lock = self.locks.get(l);
-        let spin = lock.sync == Sync::Spin;
-        let class = lock.class;
+        let spin = self.locks.sync(l) == Sync::Spin;
+        let class = self.locks.class(l);
         if spin {
             let spins = self.locks.spins(t);
             if spins == 1 {
@@ -337,10 +335,9 @@ impl<'p> Kernel<'p> {
             }
             Acquire::Blocked { cycle } => {
                 self.record(t, TraceKind::WaitBegin(l));
-                let lock = self.locks.get(l);
-                let sleeps = lock.sync.sleeps();
-                let behind_lock_all = lock.holders().any(|h| self.tasks[h as usize].in_lock_all);
-                let behind_stuck = lock.holders().any(|h| self.tasks[h as usize].state == State::Stuck);
+                let sleeps = self.locks.sync(l).sleeps();
+                let behind_lock_all = self.locks.holders(l).any(|h| self.tasks[h as usize].in_lock_all);
+                let behind_stuck = self.locks.holders(l).any(|h| self.tasks[h as usize].state == State::Stuck);
                 let task = &mut self.tasks[t as usize];
                 task.stalled = matches!(task.kind, Kind::Actor { .. }) && behind_lock_all;
                 if sleeps {
@@ -362,7 +359,7 @@ impl<'p> Kernel<'p> {
     /// Releases `l` and hands it to the waiters entitled to it.
     pub fn unlock(&mut self, t: TaskId, l: LockId) {
         let now = self.now();
-        let spin = self.locks.get(l).sync == Sync::Spin;
+        let spin = self.locks.sync(l) == Sync::Spin;
         let mut granted = std::mem::take(&mut self.granted);
         granted.clear();
         if let Some(held) = self.locks.release(t, l, now, &mut granted) {

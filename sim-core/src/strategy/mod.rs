@@ -286,7 +286,7 @@ impl Update {
                 Pc::LockPlan => {
                     if let Some(l) = self.awaiting.take() {
                         // The lock is ours now.
-                        k.locks.get_mut(l).flag = true;
+                        k.locks.set_flag(l, true);
                         if self.taken == 0 {
                             self.first_lock_at = k.now();
                             k.tasks[t as usize].in_lock_all = true;
@@ -361,9 +361,8 @@ impl Update {
                     };
                     match st {
                         PlanStep::Unlock { lock, before } => {
-                            let l = k.locks.get_mut(lock);
-                            if l.flag && l.held_by(t) {
-                                l.flag = false;
+                            if k.locks.flag(lock) && k.locks.held_by(lock, t) {
+                                k.locks.set_flag(lock, false);
                                 return Micro::Unlock { lock, before };
                             }
                             if before > 0 {

@@ -187,10 +187,10 @@ fn lock_addresses(k: &Kernel, mm: MmId) -> (Vec<u64>, Vec<u64>, u64) {
         n += 1;
         let vma = k.mem.vma(v);
         if let Some(a) = vma.anon_vma {
-            anon.push(k.locks.get(k.mem.anon_vmas[a as usize].lock).addr);
+            anon.push(k.locks.addr(k.mem.anon_vmas[a as usize].lock));
         }
         if let Some(f) = vma.file {
-            files.push(k.locks.get(k.mem.files[f as usize].lock).addr);
+            files.push(k.locks.addr(k.mem.files[f as usize].lock));
         }
     }
     (anon, files, n)
