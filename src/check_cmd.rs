@@ -3,7 +3,6 @@
 use crate::cli::CheckArgs;
 use crate::exec;
 use crate::{output, summary, Outcome, UserError};
-use rayon::prelude::*;
 use serde::Serialize;
 use sim_core::checks;
 use sim_core::kernel::Limits;
@@ -140,25 +139,31 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
         .num_threads(exec::jobs(args.jobs))
         .build()
         .map_err(|e| UserError(format!("error: cannot start worker threads: {e}")))?;
-    let results: Vec<Result<Option<PointReport>, UserError>> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(w, i)| {
-                if exec::interrupted() {
-                    return Ok(None);
-                }
-                let r = exec::run_one(&loaded[w], &specs[w][i], limits, false, &bar, false)?;
-                bar.inc(1);
-                Ok(r.map(|(p, _)| p))
-            })
-            .collect()
-    });
+    let mut programs = Vec::with_capacity(jobs.len());
+    for &(w, i) in &jobs {
+        let spec = &specs[w][i];
+        programs.push((w, spec, loaded[w].instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?));
+    }
+    let results: Vec<Option<Result<Option<PointReport>, UserError>>> = crate::balance::run(
+        &pool,
+        &programs,
+        |(_, _, p)| crate::balance::weight(p),
+        |(w, spec, program)| {
+            if exec::interrupted() {
+                return Ok(None);
+            }
+            let r = exec::run_program(&loaded[*w], spec, program, limits, false, &bar, false)?;
+            bar.inc(1);
+            Ok(r.map(|(p, _)| p))
+        },
+    );
     bar.finish_and_clear();
     if exec::interrupted() {
         return Ok(Outcome::Interrupted);
     }
     let mut per_file: Vec<Vec<PointReport>> = vec![Vec::new(); loaded.len()];
     for (&(w, _), r) in jobs.iter().zip(results) {
-        if let Some(p) = r? {
+        if let Some(p) = r.unwrap_or(Ok(None))? {
             per_file[w].push(p);
         }
     }

@@ -3,7 +3,6 @@
 
 use crate::UserError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use sim_core::checks;
 use sim_core::kernel::Limits;
 use sim_core::program::ParamValue;
@@ -96,30 +95,36 @@ pub fn execute(
         .num_threads(opts.jobs.max(1))
         .build()
         .map_err(|e| UserError(format!("error: cannot start worker threads: {e}")))?;
-    let results: Vec<Result<Option<PointReport>, UserError>> = pool.install(|| {
-        todo.par_iter()
-            .map(|&i| {
-                if interrupted() {
-                    return Ok(None);
-                }
-                let spec = &specs[i as usize];
-                let traced = opts.trace == Some(i);
-                let r = run_one(w, spec, opts.limits, traced, &bar, todo.len() == 1)?;
-                bar.inc(1);
-                Ok(r.map(|(report, tr)| {
-                    if let Some(tr) = tr {
-                        if let Ok(mut slot) = trace.lock() {
-                            *slot = Some(tr);
-                        }
+    let mut programs = Vec::with_capacity(todo.len());
+    for &i in todo {
+        let spec = &specs[i as usize];
+        programs.push((spec, w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?));
+    }
+    let single = todo.len() == 1;
+    let results: Vec<Option<Result<Option<PointReport>, UserError>>> = crate::balance::run(
+        &pool,
+        &programs,
+        |(_, p)| crate::balance::weight(p),
+        |(spec, program)| {
+            if interrupted() {
+                return Ok(None);
+            }
+            let traced = opts.trace == Some(spec.index);
+            let r = run_program(w, spec, program, opts.limits, traced, &bar, single)?;
+            bar.inc(1);
+            Ok(r.map(|(report, tr)| {
+                if let Some(tr) = tr {
+                    if let Ok(mut slot) = trace.lock() {
+                        *slot = Some(tr);
                     }
-                    report
-                }))
-            })
-            .collect()
-    });
+                }
+                report
+            }))
+        },
+    );
     bar.finish_and_clear();
     for (&i, r) in todo.iter().zip(results) {
-        if let Some(report) = r? {
+        if let Some(report) = r.unwrap_or(Ok(None))? {
             done[i as usize] = Some(report);
         }
     }
@@ -127,15 +132,16 @@ pub fn execute(
     Ok(Executed { points: done, trace, interrupted: interrupted() })
 }
 
-pub fn run_one(
+/// Runs one point of the plan, its program already built.
+pub fn run_program(
     w: &dsl::Workload,
     spec: &RunSpec,
+    program: &sim_core::program::Program,
     limits: Limits,
     traced: bool,
     bar: &ProgressBar,
     single: bool,
 ) -> Result<Option<(PointReport, Option<TraceData>)>, UserError> {
-    let program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
     let mut progress = |events: u64, now: u64| {
         if single {
             bar.set_message(format!("{} events, {} simulated", group(events), crate::summary::ns(now as f64)));
@@ -143,7 +149,7 @@ pub fn run_one(
         !interrupted()
     };
     let observe = sim::Observe { trace: traced, events: false };
-    match sim::run(&program, spec.params.clone(), spec.seed, limits, observe, &mut progress) {
+    match sim::run(program, spec.params.clone(), spec.seed, limits, observe, &mut progress) {
         Ok(run) => {
             let mut report = run.report;
             report.index = spec.index;

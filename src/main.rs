@@ -2,6 +2,7 @@
 //! every outcome to one exit code (0 ok, 1 a check failed, 2 bad input or command line).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod balance;
 mod bench;
 mod check_cmd;
 mod cli;
