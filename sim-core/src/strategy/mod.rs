@@ -43,6 +43,9 @@ pub fn unlink_notifier(k: &mut Kernel, mm: MmId, d: DriverId, from_release: bool
     }
 }
 
+/// How many plan steps ahead a lock-all prefetches the state of the lock it will take.
+const PREFETCH_AHEAD: u32 = 4;
+
 /// The mm's lock-all plan under strategy `s`: the one it keeps, if its VMA list has not changed
 /// since, else a new one, kept.
 fn plan_of(k: &mut Kernel, s: Strategy, mm: MmId) -> Rc<Plan> {
@@ -300,6 +303,9 @@ impl Update {
                         self.pc = Pc::UnlockPlan;
                         continue;
                     }
+                    if let Some(l) = self.plan.lock_ahead(&self.cursor, PREFETCH_AHEAD) {
+                        k.locks.prefetch(l);
+                    }
                     let Some(st) = self.plan.next_lock(&mut self.cursor) else {
                         self.cursor = Cursor::default();
                         if self.taken > 0 {
@@ -351,6 +357,9 @@ impl Update {
                     self.pc = Pc::UnlockPlan;
                 }
                 Pc::UnlockPlan => {
+                    if let Some(l) = self.plan.lock_ahead(&self.cursor, PREFETCH_AHEAD) {
+                        k.locks.prefetch(l);
+                    }
                     let Some(st) = self.plan.next_unlock(&mut self.cursor) else {
                         if self.taken > 0 {
                             k.metrics.sample(Metric::MmLockHold, k.now() - self.first_lock_at);

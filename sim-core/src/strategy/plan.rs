@@ -118,6 +118,23 @@ impl Plan {
         }
     }
 
+    /// A lock the walk takes (or releases) `ahead` steps after the cursor, roughly: for
+    /// prefetching, never for a decision.
+    pub fn lock_ahead(&self, c: &Cursor, ahead: u32) -> Option<LockId> {
+        let i = (c.i + ahead) as usize;
+        match &self.walk {
+            Walk::Nothing => None,
+            Walk::Arrays(steps) => steps.get(i).map(|s| s.0),
+            Walk::Scans { files, anon, .. } => {
+                files.get(i).or_else(|| anon.get(i.checked_sub(files.len() + 1)?)).copied()
+            }
+            Walk::Passes(vmas) => {
+                let slot = vmas.get(i)?[if c.sub >= 2 { 1 } else { 0 }];
+                (slot != ABSENT).then_some(slot & !FRESH)
+            }
+        }
+    }
+
     /// The next step of the unlock phase.
     pub fn next_unlock(&self, c: &mut Cursor) -> Option<PlanStep> {
         match &self.walk {
