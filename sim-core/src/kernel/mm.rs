@@ -6,7 +6,7 @@
 //! any bit still set is a secondary MMU left pointing at a freed page: a missed invalidation.
 
 use super::locks::{LockId, TaskId};
-use super::ptes::{PteId, PteTable};
+use super::ptes::{HasPtes, PteId, PteList, PteTable};
 use super::vmalloc::Area;
 use crate::program::{DriverId, FileId};
 use std::collections::BTreeSet;
@@ -26,12 +26,55 @@ pub struct Stale {
     pub in_release: u64,
 }
 
+/// A VMA: what it maps, and the locks its rmap walks take, in one 40-byte record.
 pub struct Vma {
     pub mm: MmId,
-    pub file: Option<FileId>,
-    pub anon_vma: Option<AnonVmaId>,
+    file: u32,
+    anon_vma: u32,
+    file_lock: LockId,
+    anon_lock: LockId,
     pub shared: bool,
     pub pages: u64,
+    ptes: PteList,
+}
+
+fn some(x: u32) -> Option<u32> {
+    (x != NONE).then_some(x)
+}
+
+impl Vma {
+    pub fn file(&self) -> Option<FileId> {
+        some(self.file)
+    }
+
+    pub fn anon_vma(&self) -> Option<AnonVmaId> {
+        some(self.anon_vma)
+    }
+
+    /// Its file's i_mmap lock.
+    pub fn file_lock(&self) -> Option<LockId> {
+        some(self.file_lock)
+    }
+
+    /// Its anon_vma's lock.
+    pub fn anon_lock(&self) -> Option<LockId> {
+        some(self.anon_lock)
+    }
+
+    /// Its present ptes.
+    pub fn present(&self) -> u64 {
+        self.ptes.len()
+    }
+}
+
+impl HasPtes for Vma {
+    fn ptes(&self) -> &PteList {
+        &self.ptes
+    }
+
+    fn ptes_mut(&mut self) -> &mut PteList {
+        &mut self.ptes
+    }
 }
 
 pub struct AnonVma {
@@ -160,11 +203,21 @@ impl Memory {
         pages: u64,
     ) -> VmaId {
         let id = self.vmas.len() as VmaId;
-        self.vmas.push(Vma { mm, file, anon_vma, shared, pages });
+        let file_lock = file.map_or(NONE, |f| self.files[f as usize].lock);
+        let anon_lock = anon_vma.map_or(NONE, |a| self.anon_vmas[a as usize].lock);
+        self.vmas.push(Vma {
+            mm,
+            file: file.unwrap_or(NONE),
+            anon_vma: anon_vma.unwrap_or(NONE),
+            file_lock,
+            anon_lock,
+            shared,
+            pages,
+            ptes: PteList::default(),
+        });
         if self.dead.len() * 64 <= id as usize {
             self.dead.push(0);
         }
-        self.ptes.add_vma(id);
         if let Some(f) = file {
             self.files[f as usize].vmas.insert(id);
         }
@@ -194,11 +247,11 @@ impl Memory {
     /// Marks a VMA unmapped (its ptes must already be gone) and drops its references; returns
     /// the anon_vma if this was its last VMA.
     pub fn remove_vma(&mut self, v: VmaId) -> Option<AnonVmaId> {
-        assert_eq!(self.ptes.count(v), 0, "VMA removed with present ptes");
+        assert!(self.vmas[v as usize].ptes.is_empty(), "VMA removed with present ptes");
         assert!(!self.dead(v), "VMA removed twice");
         self.dead[v as usize / 64] |= 1 << (v % 64);
         let vma = &self.vmas[v as usize];
-        let (mm, file, anon) = (vma.mm, vma.file, vma.anon_vma);
+        let (mm, file, anon) = (vma.mm, vma.file(), vma.anon_vma());
         if let Some(f) = file {
             self.files[f as usize].vmas.remove(&v);
         }
@@ -219,14 +272,14 @@ impl Memory {
 
     /// Maps a page (a CPU fault): its pte, new or already there.
     pub fn map_page(&mut self, v: VmaId, page: u64) -> PteId {
-        self.ptes.map(v, page).0
+        self.ptes.map(&mut self.vmas, v, page).0
     }
 
     /// Tears down one pte and frees its page; returns the secondary mappings still pointing at
     /// it, split into missed invalidations and mappings of drivers inside ->release (see
     /// [`Stale`]).
     pub fn unmap_pte(&mut self, id: PteId) -> Stale {
-        let pte = self.ptes.unmap(id);
+        let pte = self.ptes.unmap(&mut self.vmas, id);
         let releasing = self.mms[self.vmas[pte.vma as usize].mm as usize].releasing;
         Stale {
             missed: (pte.sptes & !releasing).count_ones() as u64,
@@ -238,7 +291,7 @@ impl Memory {
     pub fn unmap_vma_pages(&mut self, v: VmaId) -> Stale {
         let mut stale = Stale::default();
         let mut ids = self.ptes.take_scratch();
-        self.ptes.in_order(v, &mut ids);
+        self.ptes.in_order(&self.vmas, v, &mut ids);
         for &id in &ids {
             let s = self.unmap_pte(id);
             stale.missed += s.missed;
@@ -250,20 +303,30 @@ impl Memory {
 
     /// Drops driver `d`'s secondary mappings in one VMA (an invalidate callback).
     pub fn drop_sptes(&mut self, v: VmaId, d: DriverId) {
-        self.ptes.clear_sptes(v, 1u64 << d);
+        self.ptes.clear_sptes(&self.vmas[v as usize].ptes, 1u64 << d);
     }
 
     /// Drops driver `d`'s secondary mappings in a whole mm (->release, or unregister).
     pub fn drop_sptes_mm(&mut self, m: MmId, d: DriverId) {
         for &v in &self.mms[m as usize].vmas {
             if !self.dead(v) {
-                self.ptes.clear_sptes(v, 1u64 << d);
+                self.ptes.clear_sptes(&self.vmas[v as usize].ptes, 1u64 << d);
             }
         }
     }
 
     pub fn present_ptes(&self, v: VmaId) -> u64 {
-        self.ptes.count(v)
+        self.vmas[v as usize].ptes.len()
+    }
+
+    /// VMA `v`'s ptes in page order, into `out`.
+    pub fn ptes_in_order(&self, v: VmaId, out: &mut Vec<PteId>) {
+        self.ptes.in_order(&self.vmas, v, out);
+    }
+
+    /// Moves the ptes of VMA `v` at pages `from..` to VMA `to`, `from` pages lower (a split).
+    pub fn move_ptes(&mut self, v: VmaId, from: u64, to: VmaId) {
+        self.ptes.move_tail(&mut self.vmas, v, from, to);
     }
 }
 

@@ -357,10 +357,7 @@ pub struct RmapUpdate {
 impl RmapUpdate {
     pub fn new(k: &Kernel, vma: VmaId) -> RmapUpdate {
         let v = k.mem.vma(vma);
-        RmapUpdate {
-            locks: [v.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock), v.file.map(|f| k.mem.files[f as usize].lock)],
-            pc: 0,
-        }
+        RmapUpdate { locks: [v.anon_lock(), v.file_lock()], pc: 0 }
     }
 
     fn next(&mut self, _k: &mut Kernel, _t: TaskId) -> Micro {
@@ -498,10 +495,7 @@ impl Mprotect {
         loop {
             // The VMA being split, once one is picked (pc 2 and on).
             let (file_lock, anon_lock) = match k.mem.vmas.get(self.vma as usize).filter(|_| self.pc >= 2) {
-                Some(vma) => (
-                    vma.file.map(|f| k.mem.files[f as usize].lock),
-                    vma.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock),
-                ),
+                Some(vma) => (vma.file_lock(), vma.anon_lock()),
                 None => (None, None),
             };
             match self.pc {
@@ -571,13 +565,13 @@ impl Mprotect {
 fn split(k: &mut Kernel, v: VmaId) -> VmaId {
     let (mm, file, anon, shared, pages) = {
         let x = k.mem.vma(v);
-        (x.mm, x.file, x.anon_vma, x.shared, x.pages)
+        (x.mm, x.file(), x.anon_vma(), x.shared, x.pages)
     };
     let low = pages / 2;
     let new = k.mem.add_vma(mm, file, anon, shared, pages - low);
     k.mem.insert_after(v, new);
     k.mem.vmas[v as usize].pages = low;
-    k.mem.ptes.move_tail(v, low, new);
+    k.mem.move_ptes(v, low, new);
     new
 }
 
@@ -639,11 +633,11 @@ impl Fork {
                     let child_mm = k.tasks[self.child.expect("child") as usize].mm.expect("child mm");
                     let (file, anon, shared, pages) = {
                         let x = k.mem.vma(self.parent_vma);
-                        (x.file, x.anon_vma, x.shared, x.pages)
+                        (x.file(), x.anon_vma(), x.shared, x.pages)
                     };
                     self.child_vma = k.mem.add_vma(child_mm, file, anon, shared, pages);
                     let mut ids = k.mem.ptes.take_scratch();
-                    k.mem.ptes.in_order(self.parent_vma, &mut ids);
+                    k.mem.ptes_in_order(self.parent_vma, &mut ids);
                     for &id in &ids {
                         let page = k.mem.ptes.get(id).page;
                         k.mem.map_page(self.child_vma, page);
@@ -657,7 +651,7 @@ impl Fork {
                     // copy_page_range write-protects the parent's private ptes for COW, under
                     // invalidate_range_start/end.
                     let v = k.mem.vma(self.parent_vma);
-                    if v.anon_vma.is_some() && !v.shared && k.mem.present_ptes(self.parent_vma) > 0 {
+                    if v.anon_vma().is_some() && !v.shared && v.present() > 0 {
                         return Micro::Call(Op::Invalidate(Invalidate::new(self.parent_vma, false, 0)));
                     }
                 }
@@ -883,10 +877,10 @@ impl Reclaim {
                 self.vma = v;
                 self.page = p;
                 let vma = k.mem.vma(v);
-                self.lock = match (vma.anon_vma, vma.file) {
-                    (Some(a), _) if !vma.shared => k.mem.anon_vmas[a as usize].lock,
-                    (_, Some(f)) => k.mem.files[f as usize].lock,
-                    (Some(a), None) => k.mem.anon_vmas[a as usize].lock,
+                self.lock = match (vma.anon_lock(), vma.file_lock()) {
+                    (Some(a), _) if !vma.shared => a,
+                    (_, Some(f)) => f,
+                    (Some(a), None) => a,
                     (None, None) => unreachable!("an anonymous VMA always has an anon_vma in sim"),
                 };
                 self.pc = 1;

@@ -24,14 +24,45 @@ pub struct Pte {
     next: PteId,
 }
 
-/// The head of a VMA's list of ptes and their number.
+/// The head of a VMA's list of ptes and their number; it lives in the VMA, beside the fields
+/// the same walks read.
 #[derive(Clone, Copy, Debug)]
-struct List {
+pub struct PteList {
     head: PteId,
     len: u32,
 }
 
-const EMPTY_LIST: List = List { head: NIL, len: 0 };
+impl Default for PteList {
+    fn default() -> Self {
+        PteList { head: NIL, len: 0 }
+    }
+}
+
+impl PteList {
+    pub fn len(&self) -> u64 {
+        self.len as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Whatever holds a VMA's pte list (the VMA; a bare list in tests).
+pub trait HasPtes {
+    fn ptes(&self) -> &PteList;
+    fn ptes_mut(&mut self) -> &mut PteList;
+}
+
+impl HasPtes for PteList {
+    fn ptes(&self) -> &PteList {
+        self
+    }
+
+    fn ptes_mut(&mut self) -> &mut PteList {
+        self
+    }
+}
 
 /// One index entry: a pte id and its key.
 #[derive(Clone, Copy, Debug)]
@@ -47,8 +78,6 @@ pub struct PteTable {
     ptes: Vec<Pte>,
     /// Free records, reused last-freed first.
     free: Vec<PteId>,
-    /// Each VMA's list, by VMA id.
-    lists: Vec<List>,
     /// Linear probing, capacity a power of two, at most three quarters full.
     index: Vec<Entry>,
     used: usize,
@@ -62,7 +91,6 @@ impl Default for PteTable {
         PteTable {
             ptes: Vec::new(),
             free: Vec::new(),
-            lists: Vec::new(),
             index: vec![FREE; 64],
             used: 0,
             present: Vec::new(),
@@ -77,13 +105,6 @@ fn hash(vma: VmaId, page: u64) -> u64 {
 }
 
 impl PteTable {
-    /// Makes room for VMA `v`'s list (VMA ids are dense and grow by one).
-    pub fn add_vma(&mut self, v: VmaId) {
-        if self.lists.len() <= v as usize {
-            self.lists.resize(v as usize + 1, EMPTY_LIST);
-        }
-    }
-
     #[inline]
     pub fn get(&self, id: PteId) -> &Pte {
         &self.ptes[id as usize]
@@ -92,12 +113,6 @@ impl PteTable {
     #[inline]
     pub fn get_mut(&mut self, id: PteId) -> &mut Pte {
         &mut self.ptes[id as usize]
-    }
-
-    /// How many ptes VMA `v` has.
-    #[inline]
-    pub fn count(&self, v: VmaId) -> u64 {
-        self.lists[v as usize].len as u64
     }
 
     /// Present ptes in all.
@@ -187,7 +202,7 @@ impl PteTable {
     }
 
     /// Maps page `page` of VMA `v`: its pte, and whether it is new.
-    pub fn map(&mut self, v: VmaId, page: u64) -> (PteId, bool) {
+    pub fn map<V: HasPtes>(&mut self, vmas: &mut [V], v: VmaId, page: u64) -> (PteId, bool) {
         if let Some(id) = self.find(v, page) {
             return (id, false);
         }
@@ -195,7 +210,7 @@ impl PteTable {
             self.grow();
         }
         let slot = self.present.len() as u32;
-        let head = self.lists[v as usize].head;
+        let head = vmas[v as usize].ptes().head;
         let pte = Pte { vma: v, slot, page, sptes: 0, prev: NIL, next: head };
         let id = match self.free.pop() {
             Some(id) => {
@@ -210,7 +225,7 @@ impl PteTable {
         if head != NIL {
             self.ptes[head as usize].prev = id;
         }
-        let list = &mut self.lists[v as usize];
+        let list = vmas[v as usize].ptes_mut();
         list.head = id;
         list.len += 1;
         self.index_insert(Entry { page, vma: v, id });
@@ -219,25 +234,26 @@ impl PteTable {
         (id, true)
     }
 
-    fn unlink(&mut self, id: PteId) {
+    fn unlink<V: HasPtes>(&mut self, vmas: &mut [V], id: PteId) {
         let Pte { vma, prev, next, .. } = self.ptes[id as usize];
+        let list = vmas[vma as usize].ptes_mut();
         if prev == NIL {
-            self.lists[vma as usize].head = next;
+            list.head = next;
         } else {
             self.ptes[prev as usize].next = next;
         }
+        list.len -= 1;
         if next != NIL {
             self.ptes[next as usize].prev = prev;
         }
-        self.lists[vma as usize].len -= 1;
     }
 
     /// Tears pte `id` down and returns its record as it was.
-    pub fn unmap(&mut self, id: PteId) -> Pte {
+    pub fn unmap<V: HasPtes>(&mut self, vmas: &mut [V], id: PteId) -> Pte {
         let pte = self.ptes[id as usize];
         debug_assert!(pte.vma != NIL, "pte torn down twice");
         self.index_remove(pte.vma, pte.page);
-        self.unlink(id);
+        self.unlink(vmas, id);
         let slot = pte.slot as usize;
         self.present.swap_remove(slot);
         if let Some(&moved) = self.present.get(slot) {
@@ -249,9 +265,9 @@ impl PteTable {
     }
 
     /// VMA `v`'s ptes, in page order, into `out`.
-    pub fn in_order(&self, v: VmaId, out: &mut Vec<PteId>) {
+    pub fn in_order<V: HasPtes>(&self, vmas: &[V], v: VmaId, out: &mut Vec<PteId>) {
         out.clear();
-        let mut id = self.lists[v as usize].head;
+        let mut id = vmas[v as usize].ptes().head;
         while id != NIL {
             out.push(id);
             id = self.ptes[id as usize].next;
@@ -268,9 +284,9 @@ impl PteTable {
         self.scratch = v;
     }
 
-    /// Clears `mask` from every pte of VMA `v`.
-    pub fn clear_sptes(&mut self, v: VmaId, mask: u64) {
-        let mut id = self.lists[v as usize].head;
+    /// Clears `mask` from every pte of a VMA.
+    pub fn clear_sptes(&mut self, list: &PteList, mask: u64) {
+        let mut id = list.head;
         while id != NIL {
             let p = &mut self.ptes[id as usize];
             p.sptes &= !mask;
@@ -279,15 +295,15 @@ impl PteTable {
     }
 
     /// Moves the ptes of `v` at pages `from..` to VMA `to`, `from` pages lower (a split).
-    pub fn move_tail(&mut self, v: VmaId, from: u64, to: VmaId) {
-        let mut id = self.lists[v as usize].head;
+    pub fn move_tail<V: HasPtes>(&mut self, vmas: &mut [V], v: VmaId, from: u64, to: VmaId) {
+        let mut id = vmas[v as usize].ptes().head;
         while id != NIL {
             let next = self.ptes[id as usize].next;
             let page = self.ptes[id as usize].page;
             if page >= from {
                 self.index_remove(v, page);
-                self.unlink(id);
-                let head = self.lists[to as usize].head;
+                self.unlink(vmas, id);
+                let head = vmas[to as usize].ptes().head;
                 let p = &mut self.ptes[id as usize];
                 p.vma = to;
                 p.page = page - from;
@@ -296,7 +312,7 @@ impl PteTable {
                 if head != NIL {
                     self.ptes[head as usize].prev = id;
                 }
-                let list = &mut self.lists[to as usize];
+                let list = vmas[to as usize].ptes_mut();
                 list.head = id;
                 list.len += 1;
                 self.index_insert(Entry { page: page - from, vma: to, id });
@@ -319,19 +335,17 @@ mod tests {
         #[test]
         fn agrees_with_a_map(ops in proptest::collection::vec((0u8..4, 0u32..4, 0u64..300), 1..600)) {
             let mut t = PteTable::default();
+            let mut lists = vec![PteList::default(); 8];
             let mut want: BTreeMap<(u32, u64), ()> = BTreeMap::new();
-            for v in 0..8 {
-                t.add_vma(v);
-            }
             for (op, v, page) in ops {
                 match op {
                     0 | 1 => {
-                        let (_, new) = t.map(v, page);
+                        let (_, new) = t.map(&mut lists, v, page);
                         prop_assert_eq!(new, want.insert((v, page), ()).is_none());
                     }
                     2 => {
                         if let Some(id) = t.find(v, page) {
-                            t.unmap(id);
+                            t.unmap(&mut lists, id);
                             want.remove(&(v, page));
                         }
                     }
@@ -341,7 +355,7 @@ mod tests {
                         let to = v + 4;
                         let moved: Vec<(u32, u64)> = want.keys().filter(|k| k.0 == v && k.1 >= from).copied().collect();
                         if moved.iter().all(|k| !want.contains_key(&(to, k.1 - from))) {
-                            t.move_tail(v, from, to);
+                            t.move_tail(&mut lists, v, from, to);
                             for k in moved {
                                 want.remove(&k);
                                 want.insert((to, k.1 - from), ());
@@ -352,11 +366,11 @@ mod tests {
             }
             for v in 0..8u32 {
                 let mut ids = Vec::new();
-                t.in_order(v, &mut ids);
+                t.in_order(&lists, v, &mut ids);
                 let pages: Vec<u64> = ids.iter().map(|&id| t.get(id).page).collect();
                 let expect: Vec<u64> = want.keys().filter(|k| k.0 == v).map(|k| k.1).collect();
                 prop_assert_eq!(&pages, &expect);
-                prop_assert_eq!(t.count(v), expect.len() as u64);
+                prop_assert_eq!(lists[v as usize].len(), expect.len() as u64);
                 for (&id, &page) in ids.iter().zip(&pages) {
                     prop_assert_eq!(t.find(v, page), Some(id));
                 }

@@ -203,11 +203,11 @@ fn lock_addresses(k: &Kernel, mm: MmId) -> (Vec<u64>, Vec<u64>, u64) {
     for v in k.mem.live_vmas(mm) {
         n += 1;
         let vma = k.mem.vma(v);
-        if let Some(a) = vma.anon_vma {
-            anon.push(k.locks.addr(k.mem.anon_vmas[a as usize].lock));
+        if let Some(l) = vma.anon_lock() {
+            anon.push(k.locks.addr(l));
         }
-        if let Some(f) = vma.file {
-            files.push(k.locks.addr(k.mem.files[f as usize].lock));
+        if let Some(l) = vma.file_lock() {
+            files.push(k.locks.addr(l));
         }
     }
     (anon, files, n)
@@ -305,8 +305,7 @@ fn take_all(k: &mut Kernel, mm: MmId) -> Plan {
     let mut entries = Vec::with_capacity(vmas.len());
     for &v in &vmas {
         let vma = k.mem.vma(v);
-        let locks =
-            [vma.file.map(|f| k.mem.files[f as usize].lock), vma.anon_vma.map(|a| k.mem.anon_vmas[a as usize].lock)];
+        let locks = [vma.file_lock(), vma.anon_lock()];
         let mut entry = [ABSENT; 2];
         for (slot, lock) in entry.iter_mut().zip(locks) {
             if let Some(l) = lock {
