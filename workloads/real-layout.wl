@@ -34,8 +34,8 @@ expect unregister.failed == 0
 expect deadlock.count == 0
 expect invalidate.missed == 0 when strategy != unlocked
 # The thread's figure: registration costs "at most 1 msec" per VM start. On these processes it
-# holds for every strategy, v11's O(N²) scan included.
+# holds for every strategy, though v11's scan, O(N²), already costs several times the merged code.
 expect register.latency.max < 1ms
-expect register.latency.max > 5 * register.latency.max[strategy=mm_take_all_locks] when strategy == mm_lock_slow
+expect register.latency.max > 2 * register.latency.max[strategy=mm_take_all_locks] when strategy == mm_lock_slow
 # Every rmap lock of the mm is held at once, each a preempt_count increment: below 256 here.
 expect preempt.overflow == 0

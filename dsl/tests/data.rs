@@ -197,6 +197,27 @@ fn examples() -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Applies edits `(kind, at, len, byte)`: 0 deletes, 1 duplicates, 2 overwrites a byte.
+fn mutate(bytes: &mut Vec<u8>, edits: &[(u8, usize, usize, u8)]) {
+    for &(kind, at, len, byte) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = at % bytes.len();
+        let end = (at + len).min(bytes.len());
+        match kind {
+            0 => {
+                bytes.drain(at..end);
+            }
+            1 => {
+                let piece: Vec<u8> = bytes[at..end].to_vec();
+                bytes.splice(at..at, piece);
+            }
+            _ => bytes[at] = byte,
+        }
+    }
+}
+
 /// Pieces of the language, so that random sequences get past the first token.
 const TOKENS: &[&str] = &[
     "process",
@@ -288,23 +309,7 @@ proptest::proptest! {
         edits in proptest::collection::vec((0u8..3, proptest::num::usize::ANY, 1usize..12, proptest::num::u8::ANY), 1..6),
     ) {
         let mut bytes = examples()[which].clone();
-        for (kind, at, len, byte) in edits {
-            if bytes.is_empty() {
-                break;
-            }
-            let at = at % bytes.len();
-            let end = (at + len).min(bytes.len());
-            match kind {
-                0 => {
-                    bytes.drain(at..end);
-                }
-                1 => {
-                    let piece: Vec<u8> = bytes[at..end].to_vec();
-                    bytes.splice(at..at, piece);
-                }
-                _ => bytes[at] = byte,
-            }
-        }
+        mutate(&mut bytes, &edits);
         assert_positions(&bytes, &dsl::load("mutant.wl", &bytes, &[]));
     }
 
@@ -313,23 +318,7 @@ proptest::proptest! {
         edits in proptest::collection::vec((0u8..3, proptest::num::usize::ANY, 1usize..12, proptest::num::u8::ANY), 1..6),
     ) {
         let mut maps = std::fs::read(data_dir("ok/maps").join("small.maps")).unwrap();
-        for (kind, at, len, byte) in edits {
-            if maps.is_empty() {
-                break;
-            }
-            let at = at % maps.len();
-            let end = (at + len).min(maps.len());
-            match kind {
-                0 => {
-                    maps.drain(at..end);
-                }
-                1 => {
-                    let piece: Vec<u8> = maps[at..end].to_vec();
-                    maps.splice(at..at, piece);
-                }
-                _ => maps[at] = byte,
-            }
-        }
+        mutate(&mut maps, &edits);
         let serve = |_: &Path| Ok(maps.clone());
         let result = dsl::load_with("m.wl", b"process p { mmap maps \"x.maps\"; exit }\n", &[], &serve);
         if let Err(d) = &result {
