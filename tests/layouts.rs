@@ -180,3 +180,27 @@ fn sim_maps_prints_a_layout_that_loads() {
     let bad = sim(&["maps", "qemu"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn every_malformed_maps_file_of_the_dsl_corpus_exits_2_with_its_diagnostic() {
+    let dir = root().join("dsl/tests/data/err");
+    let mut checked = 0;
+    for e in std::fs::read_dir(&dir).expect("err corpus") {
+        let wl = e.expect("entry").path();
+        let name = wl.file_name().expect("name").to_string_lossy().into_owned();
+        if !(name.starts_with("maps_") && name.ends_with(".wl")) {
+            continue;
+        }
+        let twin = std::fs::read_to_string(wl.with_extension("err")).expect("twin");
+        // The corpus loads the files as `err/NAME`; the binary is given their path from here.
+        let want = twin.replace("err/", "dsl/tests/data/err/");
+        let out = sim(&["run", &format!("dsl/tests/data/err/{name}")]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(stderr, want, "{name}");
+        if twin.starts_with("err/maps/") {
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} malformed maps files");
+}
