@@ -15,6 +15,7 @@ deadlocks.\n\nStart with:\n  sim run workloads/gru.wl              one workload,
 sim run workloads/scaling.wl --plots out   a sweep, with its charts\n  \
 sim check                              the 2008 debate's claims, judged by the model\n  \
 sim costs                              the cost-model parameters\n  \
+sim maps PID > FILE                    a real process's layout, for `mmap maps \"FILE\"`\n  \
 sim bench hold                         engine speed",
     after_help = "Exit status: 0 all went well, 1 an `expect` failed, 2 bad input or command line."
 )]
@@ -42,6 +43,20 @@ Exit status 1 if any check fails.")]
     Plot(PlotArgs),
     /// Merge the JSON reports of a sharded run (`sim run --shard K/N`) into the unsharded report
     Merge(MergeArgs),
+    /// Print a process's /proc/PID/maps, to keep as a layout for `mmap maps "FILE"`
+    #[command(long_about = "Print /proc/PID/maps of a running process, unchanged, to keep as a real \
+layout: a workload maps it with `mmap maps \"FILE\"` (FILE relative to the workload's folder) and \
+gets that process's address space instead of one written by hand.\n\n\
+Each line of the file is one VMA: START-END PERMS OFFSET DEV INODE [PATHNAME]. sim makes a VMA of \
+END-START bytes per line, in address order; one file (one address_space, so one i_mmap lock) per \
+device and inode; an anon_vma for each anonymous VMA ([heap], [stack], [anon:NAME] included) and \
+each private writable file mapping; and skips special mappings such as [vdso], [vvar] and \
+[vsyscall], which have no rmap lock, counting them.\n\n\
+Examples:\n  sim maps $(pgrep -n qemu-system) > workloads/maps/my-vm.maps\n  \
+sim maps self | head -5\n\n\
+Reading another user's process needs the right to ptrace it (the same user, or root). Linux \
+only: other systems have no /proc.")]
+    Maps(MapsArgs),
     /// Print the cost-model parameters with their defaults, units and meanings
     #[command(long_about = "Print every cost-model parameter: its name (for `machine { cost NAME DURATION }`), \
 its default, its unit and what it stands for.")]
@@ -118,6 +133,13 @@ pub struct CheckArgs {
     /// No progress bar
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct MapsArgs {
+    /// The process: a PID, or `self` for this sim process
+    #[arg(value_parser = parse_pid)]
+    pub pid: String,
 }
 
 #[derive(Args)]
@@ -213,6 +235,16 @@ pub fn parse_duration(s: &str) -> Result<u64, String> {
     Ok(ns)
 }
 
+/// A PID (a positive number) or `self`.
+fn parse_pid(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s == "self" || (s.bytes().all(|b| b.is_ascii_digit()) && !s.trim_start_matches('0').is_empty()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a PID: give a positive number, such as 1234, or self"))
+    }
+}
+
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     let (k, n) = s.split_once('/').ok_or("a shard is K/N, e.g. 2/8")?;
     let k: u32 = k.trim().parse().map_err(|_| "K in K/N must be a number")?;
@@ -236,6 +268,15 @@ mod tests {
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5xs").is_err());
         assert!(parse_duration("99999999999999999999s").is_err());
+    }
+
+    #[test]
+    fn pids() {
+        assert_eq!(parse_pid("1234"), Ok("1234".to_string()));
+        assert_eq!(parse_pid("self"), Ok("self".to_string()));
+        assert!(parse_pid("0").is_err());
+        assert!(parse_pid("-1").is_err());
+        assert!(parse_pid("../1").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cli;
 mod costs;
 mod determinism;
 mod exec;
+mod maps_cmd;
 mod merge;
 mod output;
 mod plot_cmd;
@@ -71,6 +72,7 @@ fn run(args: cli::Cli) -> Result<Outcome, UserError> {
         }
         cli::Command::Plot(a) => plot_cmd::run(a),
         cli::Command::Merge(a) => merge::run(a),
+        cli::Command::Maps(a) => maps_cmd::run(a),
         cli::Command::Costs => costs::print(),
         cli::Command::Bench(b) => bench::run(b),
     }

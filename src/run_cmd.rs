@@ -81,7 +81,7 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
         drawn = plots::draw(&report, dir).map_err(|e| UserError(format!("error: charts: {e}")))?;
     }
     if !args.quiet {
-        let text = summary::render(&report);
+        let text = format!("{}{}", layouts(&w), summary::render(&report));
         let mut tail = String::new();
         if report.incomplete.is_some() {
             tail.push_str(&format!(
@@ -103,6 +103,34 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
         }
     }
     Ok(if summary::failed(&report) > 0 { Outcome::ChecksFailed } else { Outcome::Ok })
+}
+
+/// A line per maps file the workload read: what it became.
+fn layouts(w: &dsl::Workload) -> String {
+    let mut out = String::new();
+    for l in w.layouts() {
+        out.push_str(&format!(
+            "layout {}: {} VMAs ({} anonymous, {} of {} files), {} anon_vmas, {} rmap locks",
+            l.path,
+            l.vmas,
+            l.anonymous,
+            l.file_vmas,
+            l.files,
+            l.anon_vmas,
+            l.locks()
+        ));
+        if !l.skipped.is_empty() {
+            let names: Vec<String> =
+                l.skipped.iter().map(|(n, k)| if *k == 1 { n.clone() } else { format!("{n} x{k}") }).collect();
+            let total: u32 = l.skipped.iter().map(|(_, k)| k).sum();
+            out.push_str(&format!("; {total} special skipped: {}", names.join(" ")));
+        }
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 /// Where an interrupted run without --json saves its points.

@@ -53,15 +53,19 @@ fn expand(text: &str, dir: &Path) -> String {
     out
 }
 
-fn wl_blocks(page: &Path) -> Vec<String> {
-    let text = expand(&std::fs::read_to_string(page).expect("page"), page.parent().expect("dir"));
+/// The page's `wl` blocks, included files expanded. A block that is one whole included file
+/// comes with that file's path, so that what it reads (`mmap maps`) is found beside it.
+fn wl_blocks(page: &Path) -> Vec<(Option<PathBuf>, String)> {
+    let dir = page.parent().expect("dir");
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
-    for line in text.lines() {
+    for line in std::fs::read_to_string(page).expect("page").lines() {
         match &mut current {
             None if line.trim_start().starts_with("```wl") => current = Some(String::new()),
             Some(b) if line.trim_start().starts_with("```") => {
-                blocks.push(std::mem::take(b));
+                let whole = b.trim().strip_prefix("{{#include ").and_then(|s| s.strip_suffix("}}"));
+                let file = whole.filter(|s| !s.contains(':') && !s.contains('\n')).map(|s| dir.join(s));
+                blocks.push((file, expand(&std::mem::take(b), dir)));
                 current = None;
             }
             Some(b) => {
@@ -79,9 +83,12 @@ fn every_wl_block_checks_and_the_short_ones_run() {
     let mut blocks = 0;
     let mut ran = 0;
     for page in pages() {
-        for (i, b) in wl_blocks(&page).iter().enumerate() {
+        for (i, (file, b)) in wl_blocks(&page).iter().enumerate() {
             blocks += 1;
-            let name = format!("{}#{}", page.display(), i + 1);
+            let name = match file {
+                Some(f) => f.display().to_string(),
+                None => format!("{}#{}", page.display(), i + 1),
+            };
             let w = dsl::load(&name, b.as_bytes(), &[]).unwrap_or_else(|d| panic!("{name}:\n{d}\n{b}"));
             let points = w.points();
             // Claim pages include the claim workloads, which the verdict test runs in full.

@@ -37,6 +37,8 @@ const TOKENS: &[&str] = &[
     "uniform(0, 18446744073709551615)",
     "exp(1s)",
     "every 1ns reclaim 1000",
+    "mmap maps \"maps/rustc.maps\"",
+    "mmap maps $layout",
     "at 0ns oom_kill vm",
     "vmalloc_hog 1T",
     "\"",

@@ -11,11 +11,13 @@ pub struct Name {
 }
 
 /// A literal as written: a number with its unit suffix still attached (`4K`, `1.5us`, `-3`),
-/// or a word (`true`, `mm_lock`). Units are decided by the position that uses it.
+/// a word (`true`, `mm_lock`), or a string, unescaped (`"maps/qemu.maps"`). Units are decided
+/// by the position that uses it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Lit {
     Number(String),
     Word(String),
+    Str(String),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,17 +114,41 @@ pub struct Step {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
-    MmapAnon { size: Val, count: Option<Val> },
-    MmapFile { file: Name, size: Option<Val>, count: Option<Val>, shared: Option<bool> },
+    MmapAnon {
+        size: Val,
+        count: Option<Val>,
+    },
+    MmapFile {
+        file: Name,
+        size: Option<Val>,
+        count: Option<Val>,
+        shared: Option<bool>,
+    },
+    /// `mmap maps PATH`: PATH is a string or a variable holding one.
+    MmapMaps {
+        path: Val,
+    },
     Munmap(Option<Val>),
-    Fork { name: Option<Name>, body: Block },
-    Register { driver: Name, target: Option<TargetRef> },
-    Unregister { driver: Name, target: Option<TargetRef> },
+    Fork {
+        name: Option<Name>,
+        body: Block,
+    },
+    Register {
+        driver: Name,
+        target: Option<TargetRef>,
+    },
+    Unregister {
+        driver: Name,
+        target: Option<TargetRef>,
+    },
     Touch(Val),
     Mprotect(Val),
     Compute(Val),
     Sleep(Val),
-    Repeat { count: Val, body: Block },
+    Repeat {
+        count: Val,
+        body: Block,
+    },
     Exit,
 }
 

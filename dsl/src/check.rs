@@ -20,6 +20,8 @@ pub enum Typed {
     Dur(u64),
     Bool(bool),
     Name(String),
+    /// A string, such as a maps file's path.
+    Str(String),
 }
 
 impl Typed {
@@ -27,7 +29,7 @@ impl Typed {
         match self {
             Typed::Int(v) | Typed::Size(v) | Typed::Dur(v) => ParamValue::Int(*v),
             Typed::Bool(b) => ParamValue::Bool(*b),
-            Typed::Name(n) => ParamValue::Name(n.clone()),
+            Typed::Name(n) | Typed::Str(n) => ParamValue::Name(n.clone()),
         }
     }
 
@@ -38,6 +40,7 @@ impl Typed {
             Typed::Dur(_) => Kind::Dur,
             Typed::Bool(_) => Kind::Bool,
             Typed::Name(_) => Kind::Name,
+            Typed::Str(_) => Kind::Str,
         }
     }
 }
@@ -50,6 +53,7 @@ pub enum Kind {
     Dur,
     Bool,
     Name,
+    Str,
 }
 
 impl Kind {
@@ -60,6 +64,7 @@ impl Kind {
             Kind::Dur => "a duration",
             Kind::Bool => "a boolean",
             Kind::Name => "a name",
+            Kind::Str => "a string",
         }
     }
 
@@ -71,6 +76,7 @@ impl Kind {
             (Kind::Dur, ParamValue::Int(i)) => Typed::Dur(*i),
             (Kind::Bool, ParamValue::Bool(b)) => Typed::Bool(*b),
             (Kind::Name, ParamValue::Name(n)) => Typed::Name(n.clone()),
+            (Kind::Str, ParamValue::Name(n)) => Typed::Str(n.clone()),
             _ => return None,
         })
     }
@@ -88,6 +94,8 @@ pub enum Unit {
     Bool,
     Strategy,
     LockKind,
+    /// A maps file's path.
+    Path,
 }
 
 impl Unit {
@@ -100,6 +108,7 @@ impl Unit {
             Unit::Bool => "true or false",
             Unit::Strategy => "a strategy such as mm_lock",
             Unit::LockKind => "spinlock or rwsem",
+            Unit::Path => "a path such as \"maps/qemu.maps\"",
         }
     }
 
@@ -110,6 +119,7 @@ impl Unit {
             Unit::Dur => k == Kind::Dur,
             Unit::Bool => k == Kind::Bool,
             Unit::Strategy | Unit::LockKind => k == Kind::Name,
+            Unit::Path => k == Kind::Str,
         }
     }
 }
@@ -201,17 +211,41 @@ pub struct StepIr {
 
 #[derive(Clone, Debug)]
 pub enum StepIrKind {
-    MmapAnon { size: V, count: Option<V> },
-    MmapFile { file: Option<FileId>, size: Option<V>, count: Option<V>, shared: bool },
+    MmapAnon {
+        size: V,
+        count: Option<V>,
+    },
+    MmapFile {
+        file: Option<FileId>,
+        size: Option<V>,
+        count: Option<V>,
+        shared: bool,
+    },
+    /// `mmap maps PATH`: the layout is read at load and lowered per point.
+    MmapMaps {
+        path: V,
+    },
     Munmap(Option<V>),
-    Fork { name: Option<TargetId>, body: Vec<StepIr> },
-    Register { driver: Option<DriverId>, target: Option<TargetIr> },
-    Unregister { driver: Option<DriverId>, target: Option<TargetIr> },
+    Fork {
+        name: Option<TargetId>,
+        body: Vec<StepIr>,
+    },
+    Register {
+        driver: Option<DriverId>,
+        target: Option<TargetIr>,
+    },
+    Unregister {
+        driver: Option<DriverId>,
+        target: Option<TargetIr>,
+    },
     Touch(V),
     Mprotect(V),
     Compute(V),
     Sleep(V),
-    Repeat { count: V, body: Vec<StepIr> },
+    Repeat {
+        count: V,
+        body: Vec<StepIr>,
+    },
     Exit,
 }
 
@@ -410,7 +444,7 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, Fail> {
             }
             u64::try_from(f / den).ok().and_then(|f| int.checked_add(f)).ok_or_else(too_big)
         }
-        Unit::Bool | Unit::Strategy | Unit::LockKind => {
+        Unit::Bool | Unit::Strategy | Unit::LockKind | Unit::Path => {
             Err(fail(ErrorKind::Expected { expected: unit.describe().to_string(), found: format!("'{text}'") }, None))
         }
     }
@@ -422,6 +456,7 @@ fn read_literal(lit: &Lit) -> Result<Typed, Fail> {
         Lit::Word(w) if w == "true" => Ok(Typed::Bool(true)),
         Lit::Word(w) if w == "false" => Ok(Typed::Bool(false)),
         Lit::Word(w) => Ok(Typed::Name(w.clone())),
+        Lit::Str(s) => Ok(Typed::Str(s.clone())),
         Lit::Number(text) => {
             let p = num_parts(text);
             if p.neg {
@@ -912,7 +947,14 @@ impl Checker<'_> {
                 self.diags.push(bad_value(ErrorKind::NewlineInValue, None));
                 continue;
             }
-            let val = match crate::parse::parse_override(&cmd, v, value_at) {
+            // A string param takes its value as written: shells make quotes a chore.
+            let string_param = self.params.iter().any(|p| p.name == *k && p.kind == Kind::Str);
+            let parsed = if string_param && !v.starts_with('"') {
+                Ok(Val { kind: ValKind::Lit(Lit::Str(v.clone())), span: value_span })
+            } else {
+                crate::parse::parse_override(&cmd, v, value_at)
+            };
+            let val = match parsed {
                 Ok(val) => val,
                 Err(d) => {
                     self.diags.push(d);
@@ -1061,6 +1103,15 @@ impl Checker<'_> {
                     return bad;
                 }
             },
+            ValKind::Lit(Lit::Str(text)) => {
+                if unit != Unit::Path {
+                    let kind =
+                        ErrorKind::Expected { expected: unit.describe().to_string(), found: "a string".to_string() };
+                    self.err(v.span, kind, None);
+                    return bad;
+                }
+                VK::Const(Typed::Str(text.clone()))
+            }
             ValKind::Var(name) if self.broken.contains(name) => return bad,
             ValKind::Var(name) => {
                 let Some(i) = self.params.iter().position(|p| &p.name == name) else {
@@ -1335,6 +1386,7 @@ impl Checker<'_> {
                 count: n.as_ref().map(|n| count(self, n)),
                 shared: shared.unwrap_or(false),
             },
+            StepKind::MmapMaps { path } => StepIrKind::MmapMaps { path: self.value(path, Unit::Path, Ctx::CONST) },
             StepKind::Munmap(n) => StepIrKind::Munmap(n.as_ref().map(|n| count(self, n))),
             StepKind::Fork { name, body } => StepIrKind::Fork {
                 name: name
@@ -1560,13 +1612,14 @@ impl Checker<'_> {
                     );
                     None
                 }
-                Lit::Number(n) => {
+                Lit::Number(_) | Lit::Str(_) => {
+                    let found = match lit {
+                        Lit::Number(n) => format!("'{n}'"),
+                        _ => "a string".to_string(),
+                    };
                     self.err(
                         value.span,
-                        ErrorKind::Expected {
-                            expected: "a strategy such as mm_lock".to_string(),
-                            found: format!("'{n}'"),
-                        },
+                        ErrorKind::Expected { expected: "a strategy such as mm_lock".to_string(), found },
                         None,
                     );
                     None
@@ -1623,7 +1676,13 @@ pub fn show_typed(t: &Typed) -> String {
         Typed::Dur(v) => show_duration(*v),
         Typed::Bool(b) => b.to_string(),
         Typed::Name(n) => n.clone(),
+        Typed::Str(s) => quote(s),
     }
+}
+
+/// A string as the workload language writes it: in quotes, with `\"` and `\\` escaped.
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// Bytes in the largest unit that divides them (`4K`, `2G`, `1000`).

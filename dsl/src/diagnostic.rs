@@ -42,6 +42,24 @@ impl Source {
         &self.text
     }
 
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The 1-based line and column (in characters) of byte `offset`.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let li = self.line_index(offset);
+        let line_start = self.line_starts.get(li).copied().unwrap_or(0);
+        let col = self.text.get(line_start..offset).map_or(0, |p| p.chars().count()) + 1;
+        (li + 1, col)
+    }
+
+    /// Where a diagnostic at byte `offset` sorts among the others.
+    pub(crate) fn order(&self, offset: usize) -> (u8, usize) {
+        (self.rank, offset)
+    }
+
     /// The 0-based line holding byte `offset` (clamped to the text).
     fn line_index(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
@@ -85,6 +103,7 @@ impl Source {
             source_line: line.to_string(),
             message: kind.to_string(),
             kind,
+            note: None,
             help: None,
             order: (self.rank, start),
         }))
@@ -335,6 +354,47 @@ pub enum ErrorKind {
         points: String,
         limit: u64,
     },
+    // ---- maps files (`mmap maps PATH`)
+    MapsUnreadable {
+        path: String,
+        why: String,
+    },
+    MapsTooLarge {
+        path: String,
+        limit_mib: usize,
+    },
+    MapsEmpty {
+        path: String,
+    },
+    /// `base` is "hexadecimal" or "decimal".
+    MapsNumber {
+        what: &'static str,
+        text: String,
+        base: &'static str,
+    },
+    MapsTooBig {
+        what: &'static str,
+        text: String,
+    },
+    MapsEmptyRange {
+        start: String,
+        end: String,
+    },
+    MapsUnaligned {
+        what: &'static str,
+        text: String,
+    },
+    MapsPermission {
+        expected: &'static str,
+        found: char,
+    },
+    MapsOverlap {
+        line: usize,
+        end: String,
+    },
+    MapsUnsorted {
+        line: usize,
+    },
 }
 
 impl fmt::Display for ErrorKind {
@@ -428,6 +488,20 @@ impl fmt::Display for ErrorKind {
             TooManyPoints { points, limit } => {
                 write!(f, "the sweeps make {points} points, more than the limit of {limit}")
             }
+            MapsUnreadable { path, why } => write!(f, "cannot read maps file \"{path}\": {why}"),
+            MapsTooLarge { path, limit_mib } => write!(f, "maps file \"{path}\" is larger than {limit_mib} MiB"),
+            MapsEmpty { path } => write!(f, "maps file \"{path}\" has no mappings"),
+            MapsNumber { what, text, base } => write!(f, "the {what} '{text}' is not a {base} number"),
+            MapsTooBig { what, text } => write!(f, "the {what} '{text}' does not fit in 64 bits"),
+            MapsEmptyRange { start, end } => write!(f, "the mapping ends at {end}, not above its start {start}"),
+            MapsUnaligned { what, text } => write!(f, "the {what} {text} is not page-aligned (4K)"),
+            MapsPermission { expected, found } => {
+                write!(f, "expected {expected} in the permissions, found '{found}'")
+            }
+            MapsOverlap { line, end } => write!(f, "this mapping overlaps the one on line {line}, which ends at {end}"),
+            MapsUnsorted { line } => {
+                write!(f, "this mapping lies below the one on line {line}: maps are in address order")
+            }
         }
     }
 }
@@ -450,6 +524,8 @@ struct Inner {
     kind: ErrorKind,
     /// `kind` rendered.
     message: String,
+    /// Where the text came from, when it is not the workload itself (a maps file).
+    note: Option<String>,
     help: Option<String>,
     order: (u8, usize),
 }
@@ -466,6 +542,7 @@ impl Diagnostic {
             source_line,
             message: kind.to_string(),
             kind,
+            note: None,
             help: None,
             order: (0, 0),
         }))
@@ -479,6 +556,18 @@ impl Diagnostic {
     pub(crate) fn with_help_opt(mut self, help: Option<String>) -> Diagnostic {
         self.0.help = help;
         self
+    }
+
+    /// An error in a file that a workload's step read: `note` says which step, and the error
+    /// sorts at that step among the workload's own errors.
+    pub(crate) fn pulled_in(mut self, note: String, order: (u8, usize)) -> Diagnostic {
+        self.0.note = Some(note);
+        self.0.order = order;
+        self
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
     }
 
     pub fn file(&self) -> &str {
@@ -532,6 +621,9 @@ impl fmt::Display for Diagnostic {
         let under = chars.get(from..col.max(from)).unwrap_or(&[]).iter().map(|&c| if c == '\t' { '\t' } else { ' ' });
         let lead: String = head.chars().map(|_| ' ').chain(under).collect();
         write!(f, "{pad} | {lead}{}", "^".repeat(self.0.width))?;
+        if let Some(note) = &self.0.note {
+            write!(f, "\n{pad} = note: {note}")?;
+        }
         if let Some(help) = &self.0.help {
             write!(f, "\n{pad} = help: {help}")?;
         }
@@ -570,13 +662,15 @@ impl Diagnostics {
     pub(crate) fn finish(mut self) -> Diagnostics {
         self.0.sort_by_key(|d| d.0.order);
         let mut out: Vec<Diagnostic> = Vec::with_capacity(self.0.len());
-        let mut seen: std::collections::BTreeSet<(u8, usize, String)> = std::collections::BTreeSet::new();
+        type Key = (u8, usize, String, usize, usize, String);
+        let mut seen: std::collections::BTreeSet<Key> = std::collections::BTreeSet::new();
         let mut at_place = 0;
         for d in self.0 {
             if out.last().is_some_and(|last: &Diagnostic| last.0.order != d.0.order) {
                 at_place = 0;
             }
-            if at_place < PER_PLACE && seen.insert((d.0.order.0, d.0.order.1, d.0.message.clone())) {
+            let key = (d.0.order.0, d.0.order.1, d.0.file.clone(), d.0.line, d.0.col, d.0.message.clone());
+            if at_place < PER_PLACE && seen.insert(key) {
                 at_place += 1;
                 out.push(d);
             }

@@ -8,10 +8,12 @@ mod ast;
 mod check;
 mod diagnostic;
 mod lower;
+mod maps;
 mod parse;
 
 pub use diagnostic::{Diagnostic, Diagnostics, ErrorKind, Thing};
 pub use lower::MAX_POINTS;
+pub use maps::{read_file, LayoutSummary, MAX_MAPS_BYTES};
 pub use parse::MAX_NESTING;
 
 use diagnostic::Source;
@@ -28,6 +30,7 @@ pub struct Workload {
     ir: check::Ir,
     points: Vec<OrderedMap<ParamValue>>,
     cross_checks: Vec<Check>,
+    layouts: maps::Layouts,
 }
 
 impl Workload {
@@ -54,7 +57,12 @@ impl Workload {
 
     /// The program of one point.
     pub fn instantiate(&self, params: &OrderedMap<ParamValue>) -> Result<Program, Diagnostics> {
-        lower::instantiate(&self.ir, &self.src, params).map_err(Diagnostics::finish)
+        lower::instantiate(&self.ir, &self.src, &self.layouts, params).map_err(Diagnostics::finish)
+    }
+
+    /// The maps files the workload's `mmap maps` steps read, in path order.
+    pub fn layouts(&self) -> Vec<LayoutSummary> {
+        self.layouts.iter().filter_map(|(written, l)| l.as_ref().map(|l| l.summary(written))).collect()
     }
 
     /// The checks that compare points: `slope(...)` and metrics with `[NAME=VALUE]`, with their
@@ -65,8 +73,20 @@ impl Workload {
 }
 
 /// Parses, checks and instantiates every point of a workload. `path` is used in messages and
-/// for the default name; `overrides` are the `-p NAME=VALUE` pairs.
+/// for the default name, and the maps files of `mmap maps` steps are read from the file system
+/// relative to its folder; `overrides` are the `-p NAME=VALUE` pairs.
 pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<Workload, Diagnostics> {
+    load_with(path, bytes, overrides, &read_file)
+}
+
+/// [`load`], with the maps files read by `read` (given `path`'s folder joined with the path as
+/// written): tests and fuzzers serve them from memory.
+pub fn load_with(
+    path: &str,
+    bytes: &[u8],
+    overrides: &[(String, String)],
+    read: &dyn Fn(&std::path::Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Workload, Diagnostics> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => return Err(not_utf8(path, bytes, e.valid_up_to()).into()),
@@ -79,6 +99,7 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
     if ir.name.is_none() {
         ir.name = Some(stem(path));
     }
+    let layouts = maps::read_all(&ir, &src, path, read, &mut diags);
     let points = match lower::points(&ir, &src) {
         Ok(p) => p,
         Err(d) => {
@@ -87,7 +108,7 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
         }
     };
     for p in &points {
-        if let Err(d) = lower::instantiate(&ir, &src, p) {
+        if let Err(d) = lower::instantiate(&ir, &src, &layouts, p) {
             diags.extend(d);
         }
     }
@@ -103,6 +124,7 @@ pub fn load(path: &str, bytes: &[u8], overrides: &[(String, String)]) -> Result<
         ir,
         points,
         cross_checks,
+        layouts,
     })
 }
 
@@ -111,7 +133,7 @@ fn stem(path: &str) -> String {
 }
 
 /// The error for input that is not UTF-8, at the first bad byte.
-fn not_utf8(path: &str, bytes: &[u8], bad: usize) -> Diagnostic {
+pub(crate) fn not_utf8(path: &str, bytes: &[u8], bad: usize) -> Diagnostic {
     let head = bytes.get(..bad).unwrap_or(bytes);
     let line = head.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);

@@ -6,11 +6,13 @@ use crate::check::{
     Unit, V, VK,
 };
 use crate::diagnostic::{Diagnostics, ErrorKind, Source, Span};
+use crate::maps::{Backing, FileKey, Layouts, MapsFile};
 use sim_core::program::{
-    Action, BlockId, Check, DriverDef, FileDef, LockKind, Machine, Options, ParamValue, ProcessDef, Program, Step,
-    StepKind, Strategy, Target, TimedAction, Trigger, Value,
+    Action, BlockId, Check, DriverDef, FileDef, FileId, LockKind, Machine, Options, ParamValue, ProcessDef, Program,
+    Step, StepKind, Strategy, Target, TimedAction, Trigger, Value,
 };
 use sim_core::report::OrderedMap;
+use std::collections::BTreeMap;
 
 /// Most points a workload's sweeps may make.
 pub const MAX_POINTS: u64 = 100_000;
@@ -94,10 +96,18 @@ fn holds(when: &[sim_core::program::Cond], params: &OrderedMap<ParamValue>) -> b
 }
 
 /// One point's program. Errors name the use site and, for variables, their value.
-pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Result<Program, Diagnostics> {
+pub fn instantiate(
+    ir: &Ir,
+    src: &Source,
+    layouts: &Layouts,
+    params: &OrderedMap<ParamValue>,
+) -> Result<Program, Diagnostics> {
     let mut l = Lower {
         ir,
         src,
+        layouts,
+        maps_files: BTreeMap::new(),
+        maps_defs: Vec::new(),
         env: Vec::new(),
         diags: Diagnostics::default(),
         blocks: Vec::new(),
@@ -128,7 +138,7 @@ pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Re
     let machine = l.machine();
     l.machine = machine.clone();
     let options = l.options();
-    let files = l.files();
+    let mut files = l.files();
     let drivers = l.drivers();
     l.instances = ir
         .processes
@@ -147,6 +157,7 @@ pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Re
         let body = l.block(&p.body);
         processes.push(ProcessDef { name: p.name.clone(), instances: l.current_instances, body, line: p.line });
     }
+    files.append(&mut l.maps_defs);
     let actions = ir.actions.iter().filter_map(|a| l.action(a)).collect();
     let checks =
         ir.checks.iter().filter(|c| !c.kind.is_cross_point() && applies(c, params)).cloned().collect::<Vec<_>>();
@@ -171,6 +182,12 @@ pub fn instantiate(ir: &Ir, src: &Source, params: &OrderedMap<ParamValue>) -> Re
 struct Lower<'a> {
     ir: &'a Ir,
     src: &'a Source,
+    layouts: &'a Layouts,
+    /// The files of this point's maps layouts, by the kernel's identity: two processes with
+    /// the same libc share its address_space.
+    maps_files: BTreeMap<FileKey, FileId>,
+    /// Their definitions, numbered after the workload's own files.
+    maps_defs: Vec<FileDef>,
     env: Vec<Option<Typed>>,
     diags: Diagnostics,
     blocks: Vec<Vec<Step>>,
@@ -372,7 +389,13 @@ impl Lower<'_> {
     fn block(&mut self, steps: &[StepIr]) -> BlockId {
         let id = self.blocks.len();
         self.blocks.push(Vec::new());
-        let lowered: Vec<Step> = steps.iter().filter_map(|s| self.step(s)).collect();
+        let mut lowered: Vec<Step> = Vec::new();
+        for s in steps {
+            match &s.kind {
+                StepIrKind::MmapMaps { path } => self.maps(s, path, &mut lowered),
+                _ => lowered.extend(self.step(s)),
+            }
+        }
         if let Some(b) = self.blocks.get_mut(id) {
             *b = lowered;
         }
@@ -456,6 +479,8 @@ impl Lower<'_> {
                 }
                 StepKind::MmapFile { file: (*file)?, size: size_val, count: count_val, shared: *shared }
             }
+            // Lowered by `maps`, into one step or more.
+            StepIrKind::MmapMaps { .. } => return None,
             StepIrKind::Munmap(n) => StepKind::Munmap(match n {
                 Some(v) => Some(self.value(v, Some("a count"))?),
                 None => None,
@@ -487,6 +512,68 @@ impl Lower<'_> {
             StepIrKind::Exit => StepKind::Exit,
         };
         Some(Step { kind, line: s.line })
+    }
+
+    /// `mmap maps PATH`: one mmap per line of the layout, in address order; consecutive lines
+    /// that lower alike are one step with a count.
+    fn maps(&mut self, s: &StepIr, path: &V, out: &mut Vec<Step>) {
+        let Some(Typed::Str(written)) = self.typed(path) else { return };
+        // A layout that failed to read or check was reported at load.
+        let layouts = self.layouts;
+        let Some(Some(layout)) = layouts.get(&written) else { return };
+        let limit = u64::from(self.machine.max_map_count);
+        if let Some(past) = layout.vmas.get(self.machine.max_map_count as usize) {
+            // The same error as an mmap step's, at the first line past the limit.
+            let var = match &path.kind {
+                VK::Var(i) => self.ir.params.get(*i).map(|p| p.name.as_str()),
+                _ => None,
+            };
+            let (note, order) = crate::maps::note(self.src, s.span, var, &written);
+            let kind = ErrorKind::OverMapCount { n: layout.vmas.len() as u64, limit, from: String::new() };
+            self.diags.push(layout.src.error(past.span, kind).pulled_in(note, order));
+            return;
+        }
+        let first = out.len();
+        for v in &layout.vmas {
+            let size = Value::Const(v.bytes);
+            let kind = match v.backing {
+                Backing::Anon => StepKind::MmapAnon { size, count: Value::Const(1) },
+                Backing::File { file, anon_vma } => {
+                    let Some(f) = layout.files.get(file) else { continue };
+                    let file = self.maps_file(f);
+                    // `shared` is what the model means by "no anon_vma: the pages are the file's".
+                    StepKind::MmapFile { file, size: Some(size), count: Value::Const(1), shared: !anon_vma }
+                }
+            };
+            if out.len() > first {
+                if let Some(last) = out.last_mut() {
+                    if bump(&mut last.kind, &kind) {
+                        continue;
+                    }
+                }
+            }
+            out.push(Step { kind, line: s.line });
+        }
+    }
+
+    /// The point's file for a maps file, defined at its first use and grown to cover every use.
+    fn maps_file(&mut self, f: &MapsFile) -> FileId {
+        let next = u32::try_from(self.ir.files.len() + self.maps_defs.len()).unwrap_or(u32::MAX);
+        let id = *self.maps_files.entry(f.key.clone()).or_insert(next);
+        if id == next {
+            // Two inodes with one path (`/dev/zero (deleted)`): say which is which.
+            let taken = self.maps_defs.iter().any(|d| d.name == f.name);
+            let name = match (&f.key, taken) {
+                (FileKey::Inode { dev, inode }, true) => format!("{} ({:02x}:{:02x} {inode})", f.name, dev.0, dev.1),
+                _ => f.name.clone(),
+            };
+            self.maps_defs.push(FileDef { name, size_bytes: 0 });
+        }
+        let index = (id as usize).saturating_sub(self.ir.files.len());
+        if let Some(d) = self.maps_defs.get_mut(index) {
+            d.size_bytes = d.size_bytes.max(f.size_bytes);
+        }
+        id
     }
 
     fn target(&mut self, t: &TargetIr) -> Option<Target> {
@@ -542,5 +629,26 @@ impl Lower<'_> {
             ActionIr::VmallocFree(v) => Action::VmallocFree(self.positive(v, "a size")?),
         };
         Some(TimedAction { trigger, action, line: a.line })
+    }
+}
+
+/// Adds one to `last`'s count if `next` is the same mmap of one VMA.
+fn bump(last: &mut StepKind, next: &StepKind) -> bool {
+    match (last, next) {
+        (
+            StepKind::MmapAnon { size, count: Value::Const(n) },
+            StepKind::MmapAnon { size: s2, count: Value::Const(1) },
+        ) if *size == *s2 => {
+            *n += 1;
+            true
+        }
+        (
+            StepKind::MmapFile { file, size, count: Value::Const(n), shared },
+            StepKind::MmapFile { file: f2, size: s2, count: Value::Const(1), shared: sh2 },
+        ) if *file == *f2 && *size == *s2 && *shared == *sh2 => {
+            *n += 1;
+            true
+        }
+        _ => false,
     }
 }

@@ -209,6 +209,7 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::kw_cost => "cost",
         Rule::kw_mmap => "mmap",
         Rule::kw_anon => "anon",
+        Rule::kw_maps => "maps",
         Rule::kw_shared => "shared",
         Rule::kw_private => "private",
         Rule::kw_munmap => "munmap",
@@ -281,9 +282,10 @@ fn phrase(rule: Rule) -> Vec<String> {
         Rule::count => "a count such as 16",
         Rule::duration => "a duration such as 20us",
         Rule::num_arg => "a number or a variable",
-        Rule::literal => "a value such as 4096, 4K, 20us, true or mm_lock",
+        Rule::literal => "a value such as 4096, 4K, 20us, true, mm_lock or \"maps/qemu.maps\"",
         Rule::value => "a value such as 16, 4K, 20us or true",
         Rule::name_val => "a name or a variable",
+        Rule::path => "a path such as \"maps/qemu.maps\" or a variable",
         Rule::list => "a list such as [1, 2, 4] or pow2(4..14)",
         Rule::items => "a list such as [1, 2, 4]",
         Rule::target => "a target such as rank or rank[0]",
@@ -611,12 +613,14 @@ impl<'s> Builder<'s> {
             | Rule::value
             | Rule::literal
             | Rule::name_val
+            | Rule::path
             | Rule::num_arg => {
                 let mut k = self.kids(p.clone());
                 return self.val(self.next(&mut k, &p)?);
             }
             Rule::number => ValKind::Lit(Lit::Number(p.as_str().to_string())),
             Rule::ident => ValKind::Lit(Lit::Word(p.as_str().to_string())),
+            Rule::string => ValKind::Lit(Lit::Str(self.string(&p)?.text)),
             Rule::variable => {
                 let name = p.as_str().trim_start_matches('$');
                 if name == "index" {
@@ -660,6 +664,7 @@ impl<'s> Builder<'s> {
                 let shared = self.next_if(&mut k, Rule::sharing).map(|s| s.as_str().trim() == "shared");
                 StepKind::MmapFile { file, size, count, shared }
             }
+            Rule::mmap_maps => StepKind::MmapMaps { path: self.val(self.next(&mut k, &p)?)? },
             Rule::munmap => {
                 let what = self.next(&mut k, &p)?;
                 if what.as_rule() == Rule::kw_all {

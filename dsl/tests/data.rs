@@ -11,6 +11,12 @@ fn data_dir(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(sub)
 }
 
+/// Maps files named by the data files: their paths are relative to `tests/data`, as the names
+/// the data files are loaded under are.
+fn read_data(path: &Path) -> std::io::Result<Vec<u8>> {
+    dsl::read_file(&data_dir("").join(path))
+}
+
 fn overrides(bytes: &[u8]) -> Vec<(String, String)> {
     let first = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
     let first = String::from_utf8_lossy(first);
@@ -97,6 +103,9 @@ fn dump(w: &dsl::Workload) -> String {
         let _ = writeln!(out, "cross check {}: {}\n  {:?} when {:?}", c.line, c.text, c.kind, c.when);
     }
     let points = w.points();
+    for l in w.layouts() {
+        let _ = writeln!(out, "layout {:?}: {l:?} locks={}", l.written, l.locks());
+    }
     let _ = writeln!(out, "points: {}", points.len());
     for (i, params) in points.iter().enumerate() {
         let ps: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -119,7 +128,7 @@ fn ok_files_lower_to_their_twins() {
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let name = format!("ok/{}", path.file_name().unwrap().to_string_lossy());
-        let actual = match dsl::load(&name, &bytes, &overrides(&bytes)) {
+        let actual = match dsl::load_with(&name, &bytes, &overrides(&bytes), &read_data) {
             Ok(w) => dump(&w),
             Err(d) => {
                 failures.push(format!("{name}: a file in ok/ must load, but:\n{d}"));
@@ -140,7 +149,7 @@ fn err_files_fail_with_their_twins() {
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let name = format!("err/{}", path.file_name().unwrap().to_string_lossy());
-        let actual = match dsl::load(&name, &bytes, &overrides(&bytes)) {
+        let actual = match dsl::load_with(&name, &bytes, &overrides(&bytes), &read_data) {
             Ok(_) => "unexpectedly loaded without errors\n".to_string(),
             Err(d) => format!("{d}\n"),
         };
@@ -171,7 +180,8 @@ fn assert_positions(bytes: &[u8], result: &Result<dsl::Workload, dsl::Diagnostic
     let lines: Vec<&str> = text.split('\n').collect();
     for d in diags {
         assert!(!d.message().is_empty());
-        if d.file() == "<command line>" {
+        // The command line, or a maps file a step read: not this input.
+        if d.file() == "<command line>" || d.note().is_some() {
             continue;
         }
         assert!(d.line() >= 1 && d.line() <= lines.len(), "line {} outside the input: {d}", d.line());
@@ -185,6 +195,27 @@ fn examples() -> Vec<Vec<u8>> {
         .iter()
         .map(|n| std::fs::read(data_dir("ok").join(format!("{n}.wl"))).unwrap())
         .collect()
+}
+
+/// Applies edits `(kind, at, len, byte)`: 0 deletes, 1 duplicates, 2 overwrites a byte.
+fn mutate(bytes: &mut Vec<u8>, edits: &[(u8, usize, usize, u8)]) {
+    for &(kind, at, len, byte) in edits {
+        if bytes.is_empty() {
+            break;
+        }
+        let at = at % bytes.len();
+        let end = (at + len).min(bytes.len());
+        match kind {
+            0 => {
+                bytes.drain(at..end);
+            }
+            1 => {
+                let piece: Vec<u8> = bytes[at..end].to_vec();
+                bytes.splice(at..at, piece);
+            }
+            _ => bytes[at] = byte,
+        }
+    }
 }
 
 /// Pieces of the language, so that random sequences get past the first token.
@@ -278,24 +309,30 @@ proptest::proptest! {
         edits in proptest::collection::vec((0u8..3, proptest::num::usize::ANY, 1usize..12, proptest::num::u8::ANY), 1..6),
     ) {
         let mut bytes = examples()[which].clone();
-        for (kind, at, len, byte) in edits {
-            if bytes.is_empty() {
-                break;
-            }
-            let at = at % bytes.len();
-            let end = (at + len).min(bytes.len());
-            match kind {
-                0 => {
-                    bytes.drain(at..end);
+        mutate(&mut bytes, &edits);
+        assert_positions(&bytes, &dsl::load("mutant.wl", &bytes, &[]));
+    }
+
+    #[test]
+    fn mutated_maps_files_give_diagnostics_inside_them(
+        edits in proptest::collection::vec((0u8..3, proptest::num::usize::ANY, 1usize..12, proptest::num::u8::ANY), 1..6),
+    ) {
+        let mut maps = std::fs::read(data_dir("ok/maps").join("small.maps")).unwrap();
+        mutate(&mut maps, &edits);
+        let serve = |_: &Path| Ok(maps.clone());
+        let result = dsl::load_with("m.wl", b"process p { mmap maps \"x.maps\"; exit }\n", &[], &serve);
+        if let Err(d) = &result {
+            let text = String::from_utf8_lossy(&maps);
+            let lines: Vec<&str> = text.split('\n').collect();
+            for d in d {
+                let _ = d.to_string();
+                if d.file() == "x.maps" {
+                    assert!(d.line() >= 1 && d.line() <= lines.len(), "line {} outside the maps file: {d}", d.line());
+                    let len = lines[d.line() - 1].chars().count();
+                    assert!(d.col() >= 1 && d.col() <= len + 1, "column {} outside line {}: {d}", d.col(), d.line());
                 }
-                1 => {
-                    let piece: Vec<u8> = bytes[at..end].to_vec();
-                    bytes.splice(at..at, piece);
-                }
-                _ => bytes[at] = byte,
             }
         }
-        assert_positions(&bytes, &dsl::load("mutant.wl", &bytes, &[]));
     }
 
     #[test]
@@ -389,7 +426,35 @@ fn too_many_points_is_an_error() {
     assert!(d.to_string().contains("more than the limit"), "{d}");
 }
 
-/// Every ```wl block of the language reference is a complete workload that loads.
+#[test]
+fn a_maps_file_past_the_size_limit_is_refused() {
+    let text = b"process p { mmap maps \"big.maps\" }\n";
+    let big = |_: &Path| Ok(vec![b' '; dsl::MAX_MAPS_BYTES + 1]);
+    let d = dsl::load_with("big.wl", text, &[], &big).unwrap_err();
+    assert_eq!(d.iter().next().unwrap().message(), "maps file \"big.maps\" is larger than 16 MiB");
+}
+
+#[test]
+fn a_maps_file_is_read_once_however_many_steps_and_points_name_it() {
+    let text = b"sweep n = [1, 2, 3]\nprocess p x $n { mmap maps \"a.maps\"; mmap maps \"a.maps\" }\n";
+    let reads = std::cell::Cell::new(0);
+    let serve = |_: &Path| {
+        reads.set(reads.get() + 1);
+        Ok(b"1000-2000 rw-p 00000000 00:00 0\n".to_vec())
+    };
+    let w = dsl::load_with("once.wl", text, &[], &serve).unwrap();
+    for p in w.points() {
+        w.instantiate(&p).unwrap();
+    }
+    assert_eq!(reads.get(), 1);
+}
+
+#[test]
+fn a_directory_is_not_a_maps_file() {
+    let dir = data_dir("ok");
+    let e = dsl::read_file(&dir.join("maps")).unwrap_err();
+    assert_eq!(e.to_string(), "not a regular file");
+}
 
 #[test]
 fn workloads_can_be_shared_across_threads() {

@@ -1,0 +1,5 @@
+driver kvm {}
+process vm {
+  mmap maps "maps/address_too_big.maps"
+  register kvm
+}

@@ -1,0 +1,5 @@
+driver kvm {}
+process vm {
+  mmap maps "maps/empty.maps"
+  register kvm
+}

@@ -1,0 +1,5 @@
+driver kvm {}
+process vm {
+  mmap maps "maps/end_before_start.maps"
+  register kvm
+}

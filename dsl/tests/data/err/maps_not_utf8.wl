@@ -1,0 +1,5 @@
+driver kvm {}
+process vm {
+  mmap maps "maps/not_utf8.maps"
+  register kvm
+}

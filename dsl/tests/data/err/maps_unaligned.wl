@@ -1,0 +1,5 @@
+driver kvm {}
+process vm {
+  mmap maps "maps/unaligned.maps"
+  register kvm
+}
