@@ -7,7 +7,7 @@ use sim_core::sim::{self, Observe};
 
 pub fn check(w: &dsl::Workload, spec: &RunSpec, limits: Limits) -> Result<Outcome, UserError> {
     let program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
-    let observe = Observe { trace: false, events: true };
+    let observe = Observe { events: true, ..Observe::default() };
     let mut runs = Vec::new();
     for _ in 0..2 {
         let r = sim::run(&program, spec.params.clone(), spec.seed, limits, observe, &mut |_, _| {

@@ -148,7 +148,7 @@ pub fn run_program(
         }
         !interrupted()
     };
-    let observe = sim::Observe { trace: traced, events: false };
+    let observe = sim::Observe { trace: traced, ..sim::Observe::default() };
     match sim::run(program, spec.params.clone(), spec.seed, limits, observe, &mut progress) {
         Ok(run) => {
             let mut report = run.report;

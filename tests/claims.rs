@@ -125,6 +125,20 @@ fn claim_08_needs_two_mms_mapping_in_different_orders() {
 }
 
 #[test]
+fn claim_08_possible_deadlock_needs_the_two_orders() {
+    flips(
+        "08-unsorted-deadlock.wl",
+        &[("  mmap file \"b\" shared\n  mmap file \"a\" shared", "  mmap file \"a\" shared\n  mmap file \"b\" shared")],
+        "lockdep.cycles > 0",
+    );
+}
+
+#[test]
+fn claim_09_possible_deadlock_needs_the_split() {
+    flips("09-order-inversion.wl", &[("mprotect 4", "touch 4")], "lockdep.cycles > 0");
+}
+
+#[test]
 fn claim_09_needs_the_split_in_the_sharing_mm() {
     flips("09-order-inversion.wl", &[("mprotect 4", "touch 4")], "deadlock.count > 0");
 }

@@ -39,6 +39,9 @@ fn point(index: u64, params: &[(&str, ParamValue)], seed: u64, metrics: Vec<(&st
         end: End::Completed,
         metrics: OrderedMap(metrics.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
         deadlocks: Vec::new(),
+        lockdep: Default::default(),
+        lock_stat: Vec::new(),
+        lock_stat_instances: Vec::new(),
         vmalloc_in_use: vec![[0, 0]],
         checks: Vec::new(),
     }

@@ -65,6 +65,9 @@ catalogue! {
     LockHold = "lock.hold", Histogram, "ns", "time any lock was held exclusively (spinlocks, mutexes, rwsems for write)";
     LockMaxHeld = "lock.max_held", Gauge, "", "most spinlocks one task held at once";
     PreemptOverflow = "preempt.overflow", Count, "", "times a task held more than 255 spinlocks at once (preempt_count's preemption field)";
+    LockdepCycles = "lockdep.cycles", Count, "", "possible circular locking dependencies: distinct cycles in the order locks were asked for, between classes or among one class's locks, whether or not this run deadlocked";
+    LockdepNesting = "lockdep.nesting", Count, "", "lock classes a task nested (took one while holding another of the class) without a nest annotation: what lockdep reports as possible recursive locking";
+    LockAcquisitions = "lock.acquisitions", Count, "", "locks acquired, of every kind (lock_stat's acquisitions, summed over classes)";
     LockdepOverflow = "lockdep.overflow", Count, "", "times a task held more locks than lockdep tracks (48; 2048 of one class under a nest annotation)";
     PreemptOff = "preempt_off", Histogram, "ns", "intervals a task ran with at least one spinlock held";
     MmapFailed = "mmap.failed", Count, "", "mmap calls refused at max_map_count";

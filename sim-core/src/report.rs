@@ -110,6 +110,15 @@ pub struct PointReport {
     pub end: End,
     pub metrics: OrderedMap<MetricValue>,
     pub deadlocks: Vec<DeadlockReport>,
+    /// Possible deadlocks and unannotated nesting, as lockdep reports them.
+    #[serde(default)]
+    pub lockdep: LockdepReport,
+    /// /proc/lock_stat's columns per lock class.
+    #[serde(default)]
+    pub lock_stat: Vec<LockStatRow>,
+    /// The same per lock, when asked for (`--lock-stat=instance`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lock_stat_instances: Vec<LockStatRow>,
     /// vmalloc space in use over time: `[time_ns, bytes]` at each change (thinned to at most
     /// a few thousand points, keeping the peak).
     pub vmalloc_in_use: Vec<[u64; 2]>,
@@ -154,6 +163,68 @@ pub struct DeadlockEdge {
     pub doing: String,
     pub holds: String,
     pub waits_for: String,
+}
+
+/// lockdep's findings: each possible circular dependency once, and each lock class nested
+/// without an annotation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LockdepReport {
+    pub cycles: Vec<LockdepCycle>,
+    pub nesting: Vec<LockdepDep>,
+    /// Set when the instance checks turned themselves off (their tables filled up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockdepCycle {
+    /// `classes` (an order between lock classes) or `locks` (among the locks of one class).
+    pub between: String,
+    /// The locks around the cycle, in order.
+    pub locks: Vec<String>,
+    /// One dependency per edge of the cycle, as first seen; the first closed the cycle.
+    pub chain: Vec<LockdepDep>,
+}
+
+/// A task held `held` (taken at line `held_line`) and asked for `acquired` at line `line`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockdepDep {
+    pub task: String,
+    pub held: String,
+    pub held_class: String,
+    pub held_line: u32,
+    pub acquired: String,
+    pub acquired_class: String,
+    pub line: u32,
+    pub time_ns: u64,
+}
+
+/// One row of /proc/lock_stat: a class (or one lock); times in ns.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockStatRow {
+    pub name: String,
+    #[serde(rename = "con-bounces")]
+    pub con_bounces: u64,
+    pub contentions: u64,
+    #[serde(rename = "waittime-min")]
+    pub waittime_min: u64,
+    #[serde(rename = "waittime-max")]
+    pub waittime_max: u64,
+    #[serde(rename = "waittime-total")]
+    pub waittime_total: u64,
+    #[serde(rename = "waittime-avg")]
+    pub waittime_avg: f64,
+    #[serde(rename = "acq-bounces")]
+    pub acq_bounces: u64,
+    pub acquisitions: u64,
+    #[serde(rename = "holdtime-min")]
+    pub holdtime_min: u64,
+    #[serde(rename = "holdtime-max")]
+    pub holdtime_max: u64,
+    #[serde(rename = "holdtime-total")]
+    pub holdtime_total: u64,
+    #[serde(rename = "holdtime-avg")]
+    pub holdtime_avg: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -20,6 +20,8 @@ pub struct Observe {
     pub trace: bool,
     /// Every event the engine processes, for `--check-determinism`.
     pub events: bool,
+    /// lock_stat per lock as well as per class.
+    pub lock_stat_instances: bool,
 }
 
 /// A finished point: its report (per-point checks not yet evaluated) and what was observed.
@@ -56,7 +58,7 @@ pub fn run(
     progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<PointRun, RunError> {
     let mut sim = Sim {
-        k: Kernel::new(p, seed, limits, observe.trace),
+        k: Kernel::new(p, seed, limits, observe.trace, observe.lock_stat_instances),
         ops: Vec::new(),
         actors: Vec::new(),
         events: observe.events.then(Vec::new),
@@ -552,6 +554,11 @@ impl<'p> Sim<'p> {
             records: tr.records.clone(),
             dropped: tr.dropped,
         });
+        let mut k = k;
+        k.metrics.add(crate::metrics::Metric::LockdepCycles, k.lockdep.cycles.len() as u64);
+        k.metrics.add(crate::metrics::Metric::LockdepNesting, k.lockdep.nested_classes());
+        let lockdep = lockdep_report(&k);
+        let (lock_stat, lock_stat_instances) = k.lock_stats.rows(|l| k.lock_name(l));
         let report = PointReport {
             index: 0,
             params,
@@ -563,9 +570,53 @@ impl<'p> Sim<'p> {
             vmalloc_in_use: thin(&k.vmalloc_series, 2000),
             metrics: k.metrics.finish(),
             deadlocks: k.deadlocks,
+            lockdep,
+            lock_stat,
+            lock_stat_instances,
             checks: Vec::new(),
         };
         PointRun { report, trace, events }
+    }
+}
+
+/// lockdep's findings with every lock and task named.
+fn lockdep_report(k: &Kernel) -> crate::report::LockdepReport {
+    use crate::report::{LockdepCycle, LockdepDep, LockdepReport};
+    let dep = |s: &crate::kernel::lockdep::Seen| LockdepDep {
+        task: k.tasks[s.task as usize].name.clone(),
+        held: k.lock_name(s.held),
+        held_class: k.locks.class(s.held).lockdep_name().to_string(),
+        held_line: s.held_line,
+        acquired: k.lock_name(s.lock),
+        acquired_class: k.locks.class(s.lock).lockdep_name().to_string(),
+        line: s.line,
+        time_ns: s.time_ns,
+    };
+    LockdepReport {
+        cycles: k
+            .lockdep
+            .cycles
+            .iter()
+            .map(|c| LockdepCycle {
+                between: if c.classes { "classes" } else { "locks" }.to_string(),
+                locks: c
+                    .chain
+                    .iter()
+                    .map(
+                        |s| {
+                            if c.classes {
+                                k.locks.class(s.held).lockdep_name().to_string()
+                            } else {
+                                k.lock_name(s.held)
+                            }
+                        },
+                    )
+                    .collect(),
+                chain: c.chain.iter().map(dep).collect(),
+            })
+            .collect(),
+        nesting: k.lockdep.nesting.iter().flatten().map(dep).collect(),
+        off: k.lockdep.off.map(str::to_string),
     }
 }
 

@@ -61,8 +61,15 @@ impl Build {
     }
 
     pub fn run_with(&self, seed: u64, limits: Limits, trace: bool) -> PointRun {
-        sim::run(&self.p, OrderedMap::default(), seed, limits, sim::Observe { trace, events: false }, &mut |_, _| true)
-            .expect("test run within limits")
+        sim::run(
+            &self.p,
+            OrderedMap::default(),
+            seed,
+            limits,
+            sim::Observe { trace, ..sim::Observe::default() },
+            &mut |_, _| true,
+        )
+        .expect("test run within limits")
     }
 }
 

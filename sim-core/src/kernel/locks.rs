@@ -22,8 +22,20 @@ pub enum LockClass {
 }
 
 impl LockClass {
-    const ALL: [LockClass; 5] =
+    pub const ALL: [LockClass; 5] =
         [LockClass::MmapSem, LockClass::IMmap, LockClass::AnonVma, LockClass::NotifierList, LockClass::AllLocksMutex];
+    pub const COUNT: usize = LockClass::ALL.len();
+
+    /// The class as lockdep and /proc/lock_stat name it: one key for every instance.
+    pub fn lockdep_name(self) -> &'static str {
+        match self {
+            LockClass::MmapSem => "&mm->mmap_sem",
+            LockClass::IMmap => "&mapping->i_mmap_lock",
+            LockClass::AnonVma => "&anon_vma->lock",
+            LockClass::NotifierList => "&mmn_mm->lock",
+            LockClass::AllLocksMutex => "mm_all_locks_mutex",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +73,9 @@ const CLASS_SHIFT: u32 = 2;
 const CLASS_MASK: u32 = 0b111 << CLASS_SHIFT;
 const FLAG: u32 = 1 << 5;
 const READ: u32 = 1 << 6;
+/// The CPU of the last acquirer, plus one (0: none yet), in the bits above.
+const CPU_SHIFT: u32 = 8;
+const CPU_MAX: u32 = (1 << (32 - CPU_SHIFT)) - 2;
 
 /// The state of one lock that acquire and release touch: 24 bytes, so a lock-all over a large
 /// mm walks as few cache lines as it can.
@@ -81,6 +96,7 @@ struct Lock {
 struct ReadHold {
     task: TaskId,
     next: u32,
+    since: u64,
 }
 
 /// Per-task lock state, indexed by task.
@@ -119,6 +135,13 @@ pub enum Acquire {
     Blocked {
         cycle: Option<Vec<(TaskId, LockId)>>,
     },
+}
+
+/// A hold that ended: how long, and whether it was exclusive (a writer's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hold {
+    pub ns: u64,
+    pub exclusive: bool,
 }
 
 /// A waiter that received the lock on a release, and how long it waited.
@@ -168,16 +191,7 @@ impl LockTable {
     #[inline]
     pub fn prefetch(&self, l: LockId) {
         if let Some(lock) = self.locks.get(l as usize) {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a prefetch only hints the cache; it reads nothing and cannot fault, and the
-            // address is that of a live element.
-            unsafe {
-                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                    (lock as *const Lock).cast::<i8>(),
-                );
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = lock;
+            super::prefetch(lock);
         }
     }
 
@@ -228,6 +242,19 @@ impl LockTable {
         *bits = if on { *bits | FLAG } else { *bits & !FLAG };
     }
 
+    /// The CPU its last acquirer ran on (what lock_stat calls a bounce when it differs).
+    #[inline]
+    pub fn last_cpu(&self, l: LockId) -> Option<u32> {
+        let c = self.locks[l as usize].bits >> CPU_SHIFT;
+        (c != 0).then(|| c - 1)
+    }
+
+    #[inline]
+    pub fn set_last_cpu(&mut self, l: LockId, cpu: u32) {
+        let bits = &mut self.locks[l as usize].bits;
+        *bits = (*bits & ((1 << CPU_SHIFT) - 1)) | (cpu.min(CPU_MAX) + 1) << CPU_SHIFT;
+    }
+
     /// The task that held the lock last (warm or cold acquire).
     #[inline]
     pub fn last_holder(&self, l: LockId) -> Option<TaskId> {
@@ -275,7 +302,8 @@ impl LockTable {
                 lock.write_since = now;
             }
             Mode::Read => {
-                let hold = ReadHold { task: t, next: if lock.bits & READ != 0 { lock.owner } else { NONE } };
+                let hold =
+                    ReadHold { task: t, next: if lock.bits & READ != 0 { lock.owner } else { NONE }, since: now };
                 let at = match self.free_reads.pop() {
                     Some(at) => {
                         self.reads[at as usize] = hold;
@@ -325,15 +353,15 @@ impl LockTable {
     }
 
     /// Releases `t`'s hold on `l` and hands the lock to the waiters now entitled to it, in FIFO
-    /// order (one writer, or a run of readers), appending them to `granted`. Returns how long an
-    /// exclusive hold lasted (None for a reader).
-    pub fn release(&mut self, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) -> Option<u64> {
+    /// order (one writer, or a run of readers), appending them to `granted`. Returns how long the
+    /// hold lasted.
+    pub fn release(&mut self, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) -> Hold {
         let lock = &mut self.locks[l as usize];
-        let mut held = None;
+        let hold;
         if lock.bits & READ == 0 {
             assert!(lock.owner == t, "task {t} releases lock {l} it does not hold");
             lock.owner = NONE;
-            held = Some(now - lock.write_since);
+            hold = Hold { ns: now - lock.write_since, exclusive: true };
         } else {
             // Unlink t's hold from the lock's readers.
             let mut prev = NONE;
@@ -343,7 +371,7 @@ impl LockTable {
                 at = self.reads[at as usize].next;
             }
             assert!(at != NONE, "task {t} releases lock {l} it does not hold");
-            let next = self.reads[at as usize].next;
+            let ReadHold { next, since, .. } = self.reads[at as usize];
             if prev == NONE {
                 lock.owner = next;
                 if next == NONE {
@@ -353,6 +381,7 @@ impl LockTable {
                 self.reads[prev as usize].next = next;
             }
             self.free_reads.push(at);
+            hold = Hold { ns: now - since, exclusive: false };
         }
         let spin = self.locks[l as usize].bits & SYNC_MASK == Sync::Spin as u32;
         let ts = &mut self.tasks[t as usize];
@@ -363,7 +392,7 @@ impl LockTable {
         if self.locks[l as usize].wait_tail != NONE {
             self.hand_off(l, now, granted);
         }
-        held
+        hold
     }
 
     fn hand_off(&mut self, l: LockId, now: u64, granted: &mut Vec<Granted>) {

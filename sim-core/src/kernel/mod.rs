@@ -2,6 +2,8 @@
 //! accounting, memory objects, the vmalloc arena, signals. Operations (`ops`) and strategies
 //! (`crate::strategy`) are built from these.
 
+pub mod lock_stat;
+pub mod lockdep;
 pub mod locks;
 pub mod mm;
 pub mod ops;
@@ -20,6 +22,20 @@ use mm::{AnonVmaId, Memory, MmId};
 use std::collections::VecDeque;
 use task::{Kind, Pending, State, Task, TaskId};
 use vmalloc::{Area, Arena};
+
+/// Hints the CPU to bring `x` into cache: for state a walk will reach a few steps later. It
+/// reads nothing and changes nothing.
+#[inline]
+pub fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch only hints the cache; it reads nothing, cannot fault, and the address is
+    // that of a live reference.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
 
 /// Event kinds of the model.
 pub const EV_WAKE: u8 = 1;
@@ -68,7 +84,9 @@ pub struct Kernel<'p> {
     pub tasks: Vec<Task>,
     pub locks: LockTable,
     pub mem: Memory,
-    pub cpus_free: u32,
+    /// CPUs given back, taken again last-freed first; `next_cpu` and up have never been used.
+    pub free_cpus: Vec<u32>,
+    pub next_cpu: u32,
     pub runqueue: VecDeque<TaskId>,
     pub arena: Arena,
     pub pinned_bytes: u64,
@@ -86,13 +104,16 @@ pub struct Kernel<'p> {
     pub anchor_fired: Vec<bool>,
     pub trace: Option<Trace>,
     pub limit_error: Option<LimitError>,
+    pub lockdep: lockdep::Lockdep,
+    pub lock_stats: lock_stat::LockStats,
     /// Epoch marks per lock, for de-duplicating locks while building a plan.
     pub lock_mark: Vec<u32>,
     pub mark_epoch: u32,
 }
 
 impl<'p> Kernel<'p> {
-    pub fn new(p: &'p Program, seed: u64, limits: Limits, trace: bool) -> Kernel<'p> {
+    /// `lock_stat_instances`: keep lock_stat per lock, not only per class.
+    pub fn new(p: &'p Program, seed: u64, limits: Limits, trace: bool, lock_stat_instances: bool) -> Kernel<'p> {
         let mut locks = LockTable::default();
         let all_locks_mutex = locks.add(LockClass::AllLocksMutex, Sync::Mutex, 0, 0);
         let mut k = Kernel {
@@ -105,7 +126,8 @@ impl<'p> Kernel<'p> {
             tasks: Vec::new(),
             locks,
             mem: Memory::default(),
-            cpus_free: p.machine.cpus,
+            free_cpus: Vec::new(),
+            next_cpu: 0,
             runqueue: VecDeque::new(),
             arena: Arena::new(p.machine.vmalloc_bytes),
             pinned_bytes: 0,
@@ -120,6 +142,8 @@ impl<'p> Kernel<'p> {
             anchor_fired: vec![false; p.actions.len()],
             trace: trace.then(Trace::default),
             limit_error: None,
+            lockdep: lockdep::Lockdep::default(),
+            lock_stats: lock_stat::LockStats::new(lock_stat_instances),
             lock_mark: Vec::new(),
             mark_epoch: 0,
         };
@@ -242,15 +266,22 @@ impl<'p> Kernel<'p> {
     /// The task wants a CPU: it runs `delay` after getting one; FIFO run queue otherwise.
     pub fn want_cpu(&mut self, t: TaskId, delay: u64) {
         debug_assert!(!self.tasks[t as usize].on_cpu);
-        if self.cpus_free > 0 {
-            self.cpus_free -= 1;
-            let task = &mut self.tasks[t as usize];
+        let cpu = match self.free_cpus.pop() {
+            Some(c) => Some(c),
+            None if self.next_cpu < self.p.machine.cpus => {
+                self.next_cpu += 1;
+                Some(self.next_cpu - 1)
+            }
+            None => None,
+        };
+        let task = &mut self.tasks[t as usize];
+        if let Some(cpu) = cpu {
             task.on_cpu = true;
+            task.cpu = cpu;
             task.dispatched = true;
             task.state = State::Running;
             self.wake_after(t, delay);
         } else {
-            let task = &mut self.tasks[t as usize];
             task.state = State::Runnable;
             task.dispatch_delay = delay;
             self.runqueue.push_back(t);
@@ -264,19 +295,21 @@ impl<'p> Kernel<'p> {
             return;
         }
         task.on_cpu = false;
+        let cpu = task.cpu;
         while let Some(u) = self.runqueue.pop_front() {
             if self.tasks[u as usize].state != State::Runnable {
                 continue;
             }
             let next = &mut self.tasks[u as usize];
             next.on_cpu = true;
+            next.cpu = cpu;
             next.dispatched = true;
             next.state = State::Running;
             let delay = std::mem::take(&mut next.dispatch_delay);
             self.wake_after(u, delay);
             return;
         }
-        self.cpus_free += 1;
+        self.free_cpus.push(cpu);
     }
 
     // ---- locks ---------------------------------------------------------------------------
@@ -295,10 +328,23 @@ impl<'p> Kernel<'p> {
         }
     }
 
+    /// Whether the task's request for `l` is under a nest annotation: 2.6.27's lock-all takes
+    /// i_mmap and anon_vma locks with spin_lock_nest_lock(), under mm_all_locks_mutex.
+    fn nest_annotated(&self, t: TaskId, class: LockClass) -> bool {
+        self.strategy == Strategy::MmTakeAllLocks
+            && self.tasks[t as usize].in_lock_all
+            && matches!(class, LockClass::IMmap | LockClass::AnonVma)
+    }
+
     fn note_acquired(&mut self, t: TaskId, l: LockId) {
         let now = self.now();
         let spin = self.locks.sync(l) == Sync::Spin;
         let class = self.locks.class(l);
+        let cpu = self.tasks[t as usize].cpu;
+        self.lock_stats.acquired(class, l, self.locks.last_cpu(l).is_some_and(|c| c != cpu));
+        self.locks.set_last_cpu(l, cpu);
+        self.lockdep.acquired(t, l, class, self.tasks[t as usize].line);
+        self.metrics.inc(Metric::LockAcquisitions);
         if spin {
             let spins = self.locks.spins(t);
             if spins == 1 {
@@ -311,14 +357,7 @@ impl<'p> Kernel<'p> {
         }
         let held = self.locks.held(t);
         // lockdep: 48 held locks; mm_take_all_locks' nest annotation lets one class go to 2048.
-        let limit = if self.strategy == Strategy::MmTakeAllLocks
-            && self.tasks[t as usize].in_lock_all
-            && matches!(class, LockClass::IMmap | LockClass::AnonVma)
-        {
-            2048 + 3
-        } else {
-            48
-        };
+        let limit = if self.nest_annotated(t, class) { 2048 + 3 } else { 48 };
         if held == limit + 1 {
             self.metrics.inc(Metric::LockdepOverflow);
         }
@@ -328,12 +367,17 @@ impl<'p> Kernel<'p> {
     /// Tries to take `l`; false if the task now waits (spinning on its CPU or asleep).
     pub fn lock(&mut self, t: TaskId, l: LockId, mode: Mode) -> bool {
         let now = self.now();
+        let class = self.locks.class(l);
+        let nested = self.nest_annotated(t, class);
+        self.lockdep.ask(t, l, class, self.tasks[t as usize].line, now, nested);
         match self.locks.acquire(t, l, mode, now) {
             Acquire::Acquired => {
                 self.note_acquired(t, l);
                 true
             }
             Acquire::Blocked { cycle } => {
+                let cpu = self.tasks[t as usize].cpu;
+                self.lock_stats.contended(class, l, self.locks.last_cpu(l).is_some_and(|c| c != cpu));
                 self.record(t, TraceKind::WaitBegin(l));
                 let sleeps = self.locks.sync(l).sleeps();
                 let behind_lock_all = self.locks.holders(l).any(|h| self.tasks[h as usize].in_lock_all);
@@ -362,9 +406,13 @@ impl<'p> Kernel<'p> {
         let spin = self.locks.sync(l) == Sync::Spin;
         let mut granted = std::mem::take(&mut self.granted);
         granted.clear();
-        if let Some(held) = self.locks.release(t, l, now, &mut granted) {
-            self.metrics.sample(Metric::LockHold, held);
+        let hold = self.locks.release(t, l, now, &mut granted);
+        if hold.exclusive {
+            self.metrics.sample(Metric::LockHold, hold.ns);
         }
+        let class = self.locks.class(l);
+        self.lock_stats.released(class, l, hold.ns);
+        self.lockdep.released(t, l, class);
         self.record(t, TraceKind::Released(l));
         if spin && self.locks.spins(t) == 0 {
             let since = self.tasks[t as usize].preempt_since;
@@ -378,6 +426,7 @@ impl<'p> Kernel<'p> {
 
     fn granted_to(&mut self, u: TaskId, l: LockId, waited_ns: u64) {
         self.metrics.sample(Metric::LockWait, waited_ns);
+        self.lock_stats.waited(self.locks.class(l), l, waited_ns);
         self.record(u, TraceKind::WaitEnd(l));
         self.note_acquired(u, l);
         let task = &mut self.tasks[u as usize];
@@ -554,6 +603,7 @@ fn new_task(k: &mut Kernel, name: String, kind: Kind, key: Entity, slab: Entity)
     }
     let t = k.tasks.len() as TaskId;
     k.locks.add_task(t);
+    k.lockdep.add_task(t);
     k.tasks.push(Task {
         name,
         kind,
@@ -563,6 +613,7 @@ fn new_task(k: &mut Kernel, name: String, kind: Kind, key: Entity, slab: Entity)
         mm: None,
         state: State::Idle,
         on_cpu: false,
+        cpu: 0,
         tag: 0,
         frames: Vec::new(),
         rng: Stream::new(k.seed, key),

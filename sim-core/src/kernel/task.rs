@@ -65,6 +65,8 @@ pub struct Task {
     pub mm: Option<MmId>,
     pub state: State,
     pub on_cpu: bool,
+    /// The CPU it runs on, or last ran on.
+    pub cpu: u32,
     /// Generation of the task's scheduled wake-up; a wake-up with another tag is stale.
     pub tag: u32,
     pub frames: Vec<Frame>,

@@ -305,6 +305,7 @@ impl Update {
                     }
                     if let Some(l) = self.plan.lock_ahead(&self.cursor, PREFETCH_AHEAD) {
                         k.locks.prefetch(l);
+                        k.lockdep.prefetch(l);
                     }
                     let Some(st) = self.plan.next_lock(&mut self.cursor) else {
                         self.cursor = Cursor::default();

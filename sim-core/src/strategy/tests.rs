@@ -230,3 +230,70 @@ fn exit_tears_down_every_vma_of_a_large_mm() {
     let r = b.run(1).report;
     assert_eq!(hist(&r, "rmap.walk").0, 0, "reclaim found pages of an mm that exited");
 }
+
+/// lockdep's point: two tasks take two i_mmap locks in opposite orders 10 ms apart, so nothing
+/// deadlocks, and the run still reports one possible circular dependency, naming both chains
+/// with the workload lines that asked for the locks.
+#[test]
+fn opposite_orders_far_apart_are_a_possible_deadlock_and_not_a_deadlock() {
+    let mut b = Build::new(Strategy::Unsorted);
+    let fa = b.file("a", 4096);
+    let fb = b.file("b", 4096);
+    let kvm = b.driver("kvm", 150, false);
+    b.process("first", 1, vec![file_map(fa, 1, true), file_map(fb, 1, true), register(kvm)]);
+    b.process(
+        "second",
+        1,
+        vec![file_map(fb, 1, true), file_map(fa, 1, true), StepKind::Sleep(Value::Const(10_000_000)), register(kvm)],
+    );
+    // Give the register steps their own lines: 3 in the first process, 14 in the second.
+    b.p.blocks[0][2].line = 3;
+    b.p.blocks[1][3].line = 14;
+    let r = b.run(1).report;
+    assert_eq!(scalar(&r, "deadlock.count"), 0);
+    assert_eq!(scalar(&r, "lockdep.cycles"), 1);
+    let cycle = &r.lockdep.cycles[0];
+    assert_eq!(cycle.between, "locks");
+    let chains: Vec<(&str, &str, u32, &str, u32)> = cycle
+        .chain
+        .iter()
+        .map(|d| (d.task.as_str(), d.held.as_str(), d.held_line, d.acquired.as_str(), d.line))
+        .collect();
+    assert_eq!(
+        chains,
+        vec![
+            ("second", "i_mmap_lock of \"b\"", 14, "i_mmap_lock of \"a\"", 14),
+            ("first", "i_mmap_lock of \"a\"", 3, "i_mmap_lock of \"b\"", 3),
+        ]
+    );
+    // Under the merged design the same orders are nested under mm_all_locks_mutex: nothing.
+    b.p.strategy = Strategy::MmTakeAllLocks;
+    let r = b.run(1).report;
+    assert_eq!((scalar(&r, "lockdep.cycles"), scalar(&r, "lockdep.nesting")), (0, 0));
+}
+
+/// lock_stat's acquisitions add up to every lock taken, and its wait times to `lock.wait`.
+#[test]
+fn lock_stat_adds_up_to_the_lock_metrics() {
+    let mut b = Build::new(Strategy::MmLock);
+    let f = b.file("shm", 1 << 20);
+    let kvm = b.driver("kvm", 150, false);
+    b.process(
+        "vm",
+        4,
+        vec![file_map(f, 1, true), anon(4096, 64), register(kvm), StepKind::Touch(Value::Const(200)), unregister(kvm)],
+    );
+    b.action(Trigger::Every { period_ns: 20_000, until_ns: None }, Action::Reclaim(Value::Const(8)));
+    let r = b.run(2).report;
+    let acquisitions: u64 = r.lock_stat.iter().map(|s| s.acquisitions).sum();
+    assert_eq!(acquisitions, scalar(&r, "lock.acquisitions"));
+    let waited: u64 = r.lock_stat.iter().map(|s| s.waittime_total).sum();
+    let (count, mean) = match r.metric("lock.wait") {
+        Some(crate::report::MetricValue::Histogram(h)) => (h.count, h.mean),
+        _ => panic!("lock.wait"),
+    };
+    assert!(count > 0, "the workload contends");
+    assert!((waited as f64 - mean * count as f64).abs() < 1e-6 * waited as f64 + 1.0);
+    let contentions: u64 = r.lock_stat.iter().map(|s| s.contentions).sum();
+    assert!(contentions >= count);
+}
