@@ -138,7 +138,7 @@ pub fn run_one(
     let program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
     let mut progress = |events: u64, now: u64| {
         if single {
-            bar.set_message(format!("{} events, {} simulated", group(events), crate::summary::ns(now as f64)));
+            bar.set_message(format!("{} events, {} simulated", group(events), crate::units::ns(now as f64)));
         }
         !interrupted()
     };
