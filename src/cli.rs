@@ -27,15 +27,21 @@ pub struct Cli {
 pub enum Command {
     /// Run every point of a workload; print a summary; write JSON, CSV, a trace or charts
     #[command(long_about = "Run every point of a workload: the cross product of its `sweep`s, times --seeds \
-replications, in parallel. Prints a summary table, evaluates the workload's `expect` lines, and writes \
-what was asked. The same file, parameters and seed give byte-identical JSON whatever -j is.\n\n\
+replications, in parallel. Prints a summary table (at most 40 rows; --all for every one; with --seeds, \
+each figure's mean with its 95% confidence interval), for a sweep of strategies a verdict (the best \
+strategy per headline figure at the largest N, by how much, and where strategies failed), a warning for \
+each workload line whose step found nothing to act on (--strict: an error), evaluates the workload's \
+`expect` lines, and writes what was asked. The same file, parameters and seed give byte-identical JSON \
+whatever -j is.\n\n\
 Examples:\n  sim run workloads/gru.wl\n  sim run workloads/scaling.wl -j 2 --json out/scaling.json --plots out/\n  \
 sim run workloads/gru.wl -p vmas=512 --seed 3 --trace out/gru.trace.json\n  \
+sim run workloads/scaling.wl --seeds 10 -p cost.lock_compare=12ns --plots out/\n  \
 sim run workloads/oom.wl --json - | jq '.points[].metrics[\"oom.kill_latency\"].max'")]
     Run(RunArgs),
     /// Judge the debate's claims: run workloads for their `expect` lines, one row per check
     #[command(long_about = "Run workloads for their `expect` lines and print one row per check: the claim, \
-PASS or FAIL, the measured figure, and the source line. With no argument: every .wl in workloads/claims/. \
+PASS or FAIL, the measured figure in its unit (`34.36 s vs 1 s`; a slope with ± the half-width of its 95% \
+confidence interval), and the source line. With no argument: every .wl in workloads/claims/. \
 Exit status 1 if any check fails.")]
     Check(CheckArgs),
     /// Draw the charts of a saved run (`sim run --json`)

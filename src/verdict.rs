@@ -5,7 +5,7 @@
 use crate::summary::{column, column_name, COLUMNS};
 use crate::units::human;
 use sim_core::metrics::Metric;
-use sim_core::program::ParamValue;
+use sim_core::program::{HistField, ParamValue};
 use sim_core::report::{OrderedMap, PointReport, Report};
 use sim_core::stats::{self, Interval};
 
@@ -89,17 +89,33 @@ pub fn lines(report: &Report) -> Vec<String> {
             if at.is_empty() { "verdict:".to_string() } else { format!("verdict at {}{largest}:", at.join(", ")) };
         let mut body = Vec::new();
         for &(m, f) in COLUMNS {
-            // Each strategy's figure over its seeds at this context.
-            let figures: Vec<(&ParamValue, Interval)> = strategies
+            // Each strategy's figure over its seeds at this context; a latency says how many of
+            // its calls failed, since a failed call can be the fastest.
+            let figures: Vec<(String, Interval)> = strategies
                 .iter()
                 .filter_map(|s| {
-                    let values: Vec<f64> = at_largest
+                    let here: Vec<&&PointReport> = at_largest
                         .iter()
                         .filter(|p| p.params.get("strategy") == Some(*s))
                         .filter(|p| ctx.iter().all(|(k, v)| p.params.get(k) == Some(v)))
-                        .filter_map(|p| column(p, m, f))
                         .collect();
-                    Some((*s, stats::interval(&values)?))
+                    let values: Vec<f64> = here.iter().filter_map(|p| column(p, m, f)).collect();
+                    let interval = stats::interval(&values)?;
+                    let failed_metric = match m {
+                        Metric::RegisterLatency => Some(Metric::RegisterFailed),
+                        Metric::UnregisterLatency => Some(Metric::UnregisterFailed),
+                        _ => None,
+                    };
+                    let failed: f64 =
+                        failed_metric.map_or(0.0, |fm| here.iter().filter_map(|p| column(p, fm, "")).sum());
+                    let calls: f64 =
+                        here.iter().filter_map(|p| stats::figure(p, m.info().name, Some(HistField::Count))).sum();
+                    let name = if failed > 0.0 {
+                        format!("{s} [{} of {} calls failed]", human("", failed), human("", calls))
+                    } else {
+                        s.to_string()
+                    };
+                    Some((name, interval))
                 })
                 .collect();
             if figures.len() < 2 || figures.windows(2).all(|w| w[0].1.mean == w[1].1.mean) {
@@ -108,7 +124,7 @@ pub fn lines(report: &Report) -> Vec<String> {
             body.push(format!("  {}: {}", column_name(m, f), compare(m, &figures)));
             if let Some(g) = m.gloss().filter(|_| !glossed.contains(&m)) {
                 glossed.push(m);
-                body.push(format!("    ({})", g));
+                body.push(format!("    note: {g}"));
             }
         }
         if !body.is_empty() {
@@ -122,12 +138,12 @@ pub fn lines(report: &Report) -> Vec<String> {
 
 /// `mm_take_all_locks fastest (1.409 ms); mm_lock 2.78x slower (3.920 ms), ...`: lower is
 /// better for every headline figure.
-fn compare(m: Metric, figures: &[(&ParamValue, Interval)]) -> String {
+fn compare(m: Metric, figures: &[(String, Interval)]) -> String {
     let unit = m.info().unit;
     let (best_word, worse_word) = words(m);
     let best = figures.iter().map(|f| f.1.mean).fold(f64::INFINITY, f64::min);
-    let winners: Vec<&(&ParamValue, Interval)> = figures.iter().filter(|f| f.1.mean == best).collect();
-    let names: Vec<String> = winners.iter().map(|f| f.0.to_string()).collect();
+    let winners: Vec<&(String, Interval)> = figures.iter().filter(|f| f.1.mean == best).collect();
+    let names: Vec<&str> = winners.iter().map(|f| f.0.as_str()).collect();
     let mut s = format!("{} {best_word} ({})", names.join(" and "), human(unit, best));
     let rest: Vec<String> = figures
         .iter()

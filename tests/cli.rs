@@ -333,7 +333,7 @@ fn the_verdict_names_the_fastest_register_with_its_ratios() {
     let grouped = format!("{},{:03}", slow / 1000, slow % 1000);
     assert!(line.contains(&format!("mm_lock_slow {grouped}x slower")), "{line} (ratio {slow})");
     // A gloss where a figure needs one, and none for a single strategy.
-    assert!(out.contains("    (v13's mm_lock vmallocs two arrays"), "{out}");
+    assert!(out.contains("    note: v13's mm_lock vmallocs two arrays"), "{out}");
     let one = text(&sim(&["run", "workloads/scaling.wl", "-p", "strategy=mm_lock"]).stdout);
     assert!(!one.contains("verdict"), "{one}");
 }
