@@ -95,7 +95,7 @@ fn human_digits(unit: &str, v: f64, digits: usize, trim: bool) -> String {
             format!("{} {name}", significant(v / div, digits, trim))
         }
         _ if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
-        _ => format!("{v:.4}"),
+        _ => significant(v, digits, trim),
     }
 }
 
@@ -146,6 +146,7 @@ mod tests {
         assert_eq!(human("bytes", 4096.0), "4 KiB");
         assert_eq!(human("", 3812.0), "3812");
         assert_eq!(human("", 0.99584), "0.9958");
+        assert_eq!(human("", 8.5), "8.5");
         assert_eq!(significant(0.0012345, 3, true), "0.00123");
         assert_eq!(significant(2.5, 4, false), "2.500");
     }

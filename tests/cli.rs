@@ -393,6 +393,18 @@ fn diff_puts_the_figures_a_cost_moves_first() {
     let rows: Vec<&str> = body.lines().skip_while(|l| !l.trim_start().starts_with("point")).skip(1).collect();
     assert!(rows[0].contains("strategy=mm_lock vmas=16384") && rows[0].contains("register.latency"), "{body}");
     assert!(rows.iter().all(|r| r.contains("strategy=mm_lock ")), "only mm_lock sorts:\n{body}");
+    // With seeds, means are compared and their intervals said to overlap or not.
+    let (c, d) = (tmp("diff-c.json"), tmp("diff-d.json"));
+    let (sc, sd) = (c.to_str().expect("utf-8"), d.to_str().expect("utf-8"));
+    let seeded = ["run", "workloads/gru.wl", "-p", "vmas=64", "--seeds", "3", "-q"];
+    assert_eq!(sim(&[&seeded[..], &["--json", sc]].concat()).status.code(), Some(0));
+    assert_eq!(sim(&[&seeded[..], &["-p", "cost.pte_zap=200ns", "--json", sd]].concat()).status.code(), Some(0));
+    let seeds = text(&sim(&["diff", sc, sd]).stdout);
+    assert!(seeds.contains("mean over seeds") && seeds.contains("95% intervals"), "{seeds}");
+    assert!(
+        seeds.lines().any(|l| l.contains("(3 seeds)") && (l.ends_with("apart") || l.ends_with("overlap"))),
+        "{seeds}"
+    );
     let same = sim(&["diff", sa, sa]);
     assert!(text(&same.stdout).contains("the runs are identical"), "{}", text(&same.stdout));
     // Unreadable or mismatched files are errors.
