@@ -61,7 +61,7 @@ fn slow(args: SlowArgs) -> Result<Outcome, UserError> {
         out,
         "sim slow: vmas={} register_latency={} (simulated) events={} host_seconds={seconds:.3}",
         args.vmas,
-        crate::summary::ns(latency as f64),
+        crate::units::ns(latency as f64),
         run.report.events
     )?;
     Ok(Outcome::Ok)

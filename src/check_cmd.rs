@@ -24,6 +24,44 @@ struct Row {
     params: OrderedMap<sim_core::program::ParamValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    unit: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interval: Option<[f64; 2]>,
+}
+
+impl Row {
+    fn new(claim: &str, file: &str, c: CheckResult) -> Row {
+        Row {
+            claim: claim.to_string(),
+            file: file.to_string(),
+            line: c.line,
+            text: c.text,
+            passed: c.passed,
+            value: c.value,
+            against: c.against,
+            params: c.params,
+            note: c.note,
+            unit: c.unit,
+            interval: c.interval,
+        }
+    }
+
+    /// The figure as `sim run`'s summary shows it: in the check's unit, a slope with its interval.
+    fn measured(&self) -> String {
+        let c = CheckResult {
+            line: self.line,
+            text: String::new(),
+            value: self.value,
+            against: self.against,
+            passed: self.passed,
+            params: OrderedMap::default(),
+            note: self.note.clone(),
+            unit: self.unit.clone(),
+            interval: self.interval,
+        };
+        summary::measured(&c)
+    }
 }
 
 /// A per-point check that holds at every point where it applies is one row, with the value
@@ -124,7 +162,13 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
     for f in &files {
         match exec::load(f, &[]) {
             Ok(w) => loaded.push(w),
-            Err(UserError(e)) => errors.push_str(&e),
+            Err(UserError(e)) => {
+                // One file's diagnostics apart from the next one's.
+                if !errors.is_empty() {
+                    errors.push_str("\n\n");
+                }
+                errors.push_str(e.trim_end());
+            }
         }
     }
     if !errors.is_empty() {
@@ -173,30 +217,21 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
         results.extend(collapse_comparisons(checks::cross_checks(w.cross_checks(), points)));
         results.sort_by_key(|c| c.line);
         if results.is_empty() {
-            rows.push(Row {
-                claim: w.name().to_string(),
-                file: w.source().to_string(),
+            let none = CheckResult {
                 line: 0,
                 text: "(no expect line)".to_string(),
-                passed: false,
                 value: None,
                 against: None,
+                passed: false,
                 params: OrderedMap::default(),
                 note: Some("a claim without checks decides nothing".to_string()),
-            });
+                unit: String::new(),
+                interval: None,
+            };
+            rows.push(Row::new(w.name(), w.source(), none));
         }
         for c in results {
-            rows.push(Row {
-                claim: w.name().to_string(),
-                file: w.source().to_string(),
-                line: c.line,
-                text: c.text,
-                passed: c.passed,
-                value: c.value,
-                against: c.against,
-                params: c.params,
-                note: c.note,
-            });
+            rows.push(Row::new(w.name(), w.source(), c));
         }
     }
     let failed = rows.iter().filter(|r| !r.passed).count();
@@ -208,12 +243,10 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
     if args.json.as_deref() != Some(Path::new("-")) {
         let mut out = std::io::stdout().lock();
         let cw = rows.iter().map(|r| r.claim.len()).max().unwrap_or(5).max(5);
-        for r in &rows {
-            let measured = match (r.value, r.against) {
-                (Some(v), Some(a)) => format!("{} vs {}", summary::fmt_num(v), summary::fmt_num(a)),
-                (Some(v), None) => summary::fmt_num(v),
-                (None, _) => r.note.clone().unwrap_or_default(),
-            };
+        let measured: Vec<String> = rows.iter().map(Row::measured).collect();
+        let mw = measured.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+        for (r, measured) in rows.iter().zip(&measured) {
+            let pad = " ".repeat(mw - measured.chars().count());
             let at = if r.params.is_empty() { String::new() } else { format!(" [{}]", exec::describe(&r.params)) };
             let at = match (&r.note, r.value) {
                 (Some(n), Some(_)) => format!("{at} ({n})"),
@@ -221,10 +254,9 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
             };
             writeln!(
                 out,
-                "{:<cw$}  {}  {:>16}  {}:{}  {}{at}",
+                "{:<cw$}  {}  {pad}{measured}  {}:{}  {}{at}",
                 r.claim,
                 if r.passed { "PASS" } else { "FAIL" },
-                measured,
                 r.file,
                 r.line,
                 r.text
@@ -238,6 +270,9 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
             rows.len() - failed,
             failed
         )?;
+        if rows.iter().any(|r| r.interval.is_some()) {
+            writeln!(out, "(a slope's ± is the half-width of its 95% confidence interval)")?;
+        }
     }
     Ok(if failed > 0 { Outcome::ChecksFailed } else { Outcome::Ok })
 }

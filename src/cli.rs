@@ -28,15 +28,21 @@ pub struct Cli {
 pub enum Command {
     /// Run every point of a workload; print a summary; write JSON, CSV, a trace or charts
     #[command(long_about = "Run every point of a workload: the cross product of its `sweep`s, times --seeds \
-replications, in parallel. Prints a summary table, evaluates the workload's `expect` lines, and writes \
-what was asked. The same file, parameters and seed give byte-identical JSON whatever -j is.\n\n\
+replications, in parallel. Prints a summary table (at most 40 rows; --all for every one; with --seeds, \
+each figure's mean with its 95% confidence interval), for a sweep of strategies a verdict (the best \
+strategy per headline figure at the largest N, by how much, and where strategies failed), a warning for \
+each workload line whose step found nothing to act on (--strict: an error), evaluates the workload's \
+`expect` lines, and writes what was asked. The same file, parameters and seed give byte-identical JSON \
+whatever -j is.\n\n\
 Examples:\n  sim run workloads/gru.wl\n  sim run workloads/scaling.wl -j 2 --json out/scaling.json --plots out/\n  \
 sim run workloads/gru.wl -p vmas=512 --seed 3 --trace out/gru.trace.json\n  \
+sim run workloads/scaling.wl --seeds 10 -p cost.lock_compare=12ns --plots out/\n  \
 sim run workloads/oom.wl --json - | jq '.points[].metrics[\"oom.kill_latency\"].max'")]
     Run(RunArgs),
     /// Judge the debate's claims: run workloads for their `expect` lines, one row per check
     #[command(long_about = "Run workloads for their `expect` lines and print one row per check: the claim, \
-PASS or FAIL, the measured figure, and the source line. With no argument: every .wl in workloads/claims/. \
+PASS or FAIL, the measured figure in its unit (`34.36 s vs 1 s`; a slope with ± the half-width of its 95% \
+confidence interval), and the source line. With no argument: every .wl in workloads/claims/. \
 Exit status 1 if any check fails.")]
     Check(CheckArgs),
     /// Draw the charts of a saved run (`sim run --json`)
@@ -57,6 +63,15 @@ sim maps self | head -5\n\n\
 Reading another user's process needs the right to ptrace it (the same user, or root). Linux \
 only: other systems have no /proc.")]
     Maps(MapsArgs),
+    /// Compare two saved runs of the same points, largest change first
+    #[command(long_about = "Compare two JSON reports of the same points (`sim run --json`), for instance \
+before and after changing a cost parameter (`-p cost.NAME=DURATION`) or a strategy. Prints, for each point \
+and figure that changed, both values, their ratio and, when both runs have several seeds per point, \
+whether the 95% confidence intervals overlap; sorted by the largest relative change, so the figures a \
+change moves come first.\n\nExample:\n  sim run workloads/scaling.wl --json a.json -q\n  \
+sim run workloads/scaling.wl -p cost.lock_compare=12ns --json b.json -q\n  sim diff a.json b.json\n\n\
+Exit status 0, or 2 if a file cannot be read or the two hold different points.")]
+    Diff(DiffArgs),
     /// Print the cost-model parameters with their defaults, units and meanings
     #[command(long_about = "Print every cost-model parameter: its name (for `machine { cost NAME DURATION }`), \
 its default, its unit and what it stands for.")]
@@ -70,13 +85,15 @@ its default, its unit and what it stands for.")]
 pub struct RunArgs {
     /// The workload file (.wl)
     pub file: PathBuf,
-    /// Base seed (overrides the workload's `seed`)
-    #[arg(long)]
+    /// Base seed, a non-negative integer (overrides the workload's `seed`)
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
-    /// Replications per point: seeds SEED, SEED+1, ..., SEED+K-1
+    /// Replications per point: seeds SEED, SEED+1, ..., SEED+K-1; the summary then shows each
+    /// figure's mean with its 95% confidence interval, the JSON and CSV their statistics
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub seeds: u32,
-    /// Override a `param` (or fix a `sweep`) of the workload; repeatable
+    /// Override a `param` (or fix a `sweep`) of the workload, or set a cost-model parameter with
+    /// `cost.NAME=DURATION` (names as `sim costs` lists them, e.g. `-p cost.pte_zap=80ns`); repeatable
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// Points run in parallel (default: the number of cores)
@@ -112,9 +129,28 @@ pub struct RunArgs {
     /// Run the first point twice and name the first event where the runs part
     #[arg(long)]
     pub check_determinism: bool,
+    /// Treat a step or action that found nothing to act on (`steps.noop`) as an error: print
+    /// each with its line and exit 2 (the files asked for are still written)
+    #[arg(long)]
+    pub strict: bool,
+    /// Show every row of the summary table (by default at most 40: the first, the last, each
+    /// column's extremes and evenly spaced ones)
+    #[arg(long)]
+    pub all: bool,
     /// No progress bar and no summary (errors still go to standard error)
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The report before (`sim run --json`)
+    pub before: PathBuf,
+    /// The report after: a run of the same points
+    pub after: PathBuf,
+    /// Show every changed figure (by default the 40 largest changes)
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Args)]
@@ -245,6 +281,10 @@ fn parse_pid(s: &str) -> Result<String, String> {
     }
 }
 
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim().parse().map_err(|_| format!("'{s}' is not a seed: a seed is a non-negative integer (0 to {})", u64::MAX))
+}
+
 fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     let (k, n) = s.split_once('/').ok_or("a shard is K/N, e.g. 2/8")?;
     let k: u32 = k.trim().parse().map_err(|_| "K in K/N must be a number")?;
@@ -277,6 +317,13 @@ mod tests {
         assert!(parse_pid("0").is_err());
         assert!(parse_pid("-1").is_err());
         assert!(parse_pid("../1").is_err());
+    }
+
+    #[test]
+    fn seeds() {
+        assert_eq!(parse_seed("7"), Ok(7));
+        assert!(parse_seed("-1").is_err_and(|e| e.contains("non-negative integer")));
+        assert!(parse_seed("x").is_err());
     }
 
     #[test]

@@ -144,7 +144,7 @@ pub fn run_program(
 ) -> Result<Option<(PointReport, Option<TraceData>)>, UserError> {
     let mut progress = |events: u64, now: u64| {
         if single {
-            bar.set_message(format!("{} events, {} simulated", group(events), crate::summary::ns(now as f64)));
+            bar.set_message(format!("{} events, {} simulated", group(events), crate::units::ns(now as f64)));
         }
         !interrupted()
     };

@@ -8,6 +8,7 @@ mod check_cmd;
 mod cli;
 mod costs;
 mod determinism;
+mod diff;
 mod exec;
 mod maps_cmd;
 mod merge;
@@ -16,6 +17,8 @@ mod plot_cmd;
 mod run_cmd;
 mod summary;
 mod trace_out;
+mod units;
+mod verdict;
 
 use clap::Parser;
 use std::io::Write;
@@ -73,6 +76,7 @@ fn run(args: cli::Cli) -> Result<Outcome, UserError> {
         cli::Command::Plot(a) => plot_cmd::run(a),
         cli::Command::Merge(a) => merge::run(a),
         cli::Command::Maps(a) => maps_cmd::run(a),
+        cli::Command::Diff(a) => diff::run(a),
         cli::Command::Costs => costs::print(),
         cli::Command::Bench(b) => bench::run(b),
     }

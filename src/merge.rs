@@ -18,6 +18,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome, UserError> {
     for (path, r) in &parts {
         if r.workload != first.workload
             || r.source != first.source
+            || r.cost_overrides != first.cost_overrides
             || r.incomplete.as_ref().map(|i| i.points_total) != Some(info.points_total)
         {
             return Err(UserError(format!(
@@ -46,7 +47,10 @@ pub fn run(args: MergeArgs) -> Result<Outcome, UserError> {
         sim: first.sim.clone(),
         workload: first.workload.clone(),
         source: first.source.clone(),
+        cost_overrides: first.cost_overrides.clone(),
+        units: sim_core::metrics::units(),
         checks: checks::cross_checks(&info.cross_checks, &points),
+        statistics: sim_core::stats::statistics(&points),
         points,
         incomplete: None,
     };

@@ -1,7 +1,9 @@
 //! Files the binary writes and reads: JSON reports (atomically), CSV.
 
 use crate::UserError;
-use sim_core::report::{MetricValue, Report};
+use sim_core::metrics::Metric;
+use sim_core::program::ParamValue;
+use sim_core::report::{MetricValue, OrderedMap, Report};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -45,25 +47,34 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// One row per point and metric field: `index,seed,<params...>,metric,field,value`.
+/// One row per point and metric field, `index,seed,<params...>,metric,field,value,unit`, then
+/// with several seeds per point one row per set of parameters and field with the statistics
+/// over its seeds (`n,mean,stddev,ci_low,ci_high`; index, seed and value empty).
 pub fn csv(report: &Report) -> String {
     let mut out = String::new();
     let params: Vec<&str> =
         report.points.first().map(|p| p.params.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
     let mut header = vec!["index", "seed"];
     header.extend(params.iter().copied());
-    header.extend(["metric", "field", "value"]);
+    header.extend(["metric", "field", "value", "unit", "n", "mean", "stddev", "ci_low", "ci_high"]);
     out.push_str(&header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
     out.push('\n');
+    let unit = |metric: &str, field: &str| {
+        if field == "count" {
+            return "count";
+        }
+        Metric::by_name(metric).map_or("", |m| m.info().unit_name())
+    };
+    let values = |p: &OrderedMap<ParamValue>| {
+        params.iter().map(|name| p.get(name).map(|v| csv_field(&v.to_string())).unwrap_or_default()).collect::<Vec<_>>()
+    };
     for p in &report.points {
         let mut prefix = vec![p.index.to_string(), p.seed.to_string()];
-        for name in &params {
-            prefix.push(p.params.get(name).map(|v| csv_field(&v.to_string())).unwrap_or_default());
-        }
+        prefix.extend(values(&p.params));
         let prefix = prefix.join(",");
         for (name, value) in p.metrics.iter() {
             match value {
-                MetricValue::Scalar(v) => out.push_str(&format!("{prefix},{name},,{v}\n")),
+                MetricValue::Scalar(v) => out.push_str(&format!("{prefix},{name},,{v},{},,,,,\n", unit(name, ""))),
                 MetricValue::Histogram(h) => {
                     for (field, v) in [
                         ("count", h.count as f64),
@@ -74,10 +85,32 @@ pub fn csv(report: &Report) -> String {
                         ("p99", h.p99 as f64),
                         ("max", h.max as f64),
                     ] {
-                        out.push_str(&format!("{prefix},{name},{field},{v}\n"));
+                        out.push_str(&format!("{prefix},{name},{field},{v},{},,,,,\n", unit(name, field)));
                     }
                 }
             }
+        }
+    }
+    let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for g in &report.statistics {
+        let mut prefix = vec![String::new(), String::new()];
+        prefix.extend(values(&g.params));
+        let prefix = prefix.join(",");
+        for (key, i) in g.metrics.iter() {
+            // `register.latency.mean` is the histogram and its field; a count has no field.
+            let (metric, field) = match Metric::by_name(key) {
+                Some(_) => (key.as_str(), ""),
+                None => key.rsplit_once('.').unwrap_or((key.as_str(), "")),
+            };
+            out.push_str(&format!(
+                "{prefix},{metric},{field},,{},{},{},{},{},{}\n",
+                unit(metric, field),
+                i.n,
+                i.mean,
+                opt(i.stddev),
+                opt(i.ci_low),
+                opt(i.ci_high)
+            ));
         }
     }
     out

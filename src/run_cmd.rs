@@ -42,7 +42,10 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
         sim: env!("CARGO_PKG_VERSION").to_string(),
         workload: w.name().to_string(),
         source: w.source().to_string(),
+        cost_overrides: w.cost_overrides(),
+        units: sim_core::metrics::units(),
         checks: if whole { checks::cross_checks(w.cross_checks(), &points) } else { Vec::new() },
+        statistics: if whole { sim_core::stats::statistics(&points) } else { Vec::new() },
         points,
         incomplete: (!whole).then(|| Incomplete {
             points_total: specs.len() as u64,
@@ -80,8 +83,23 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     if let Some(dir) = &args.plots {
         drawn = plots::draw(&report, dir).map_err(|e| UserError(format!("error: charts: {e}")))?;
     }
+    let line_text = |n: u32| w.line(n).map(str::to_string);
+    if args.strict {
+        let noops = summary::warnings(&report, &line_text);
+        if !noops.is_empty() {
+            let total: u64 = report.points.iter().flat_map(|p| &p.noops).map(|n| n.count).sum();
+            return Err(UserError(format!(
+                "{}--strict: {total} step{} or action{} found nothing to act on, at {} line{}",
+                summary::warning_text(&noops, "error"),
+                if total == 1 { "" } else { "s" },
+                if total == 1 { "" } else { "s" },
+                noops.len(),
+                if noops.len() == 1 { "" } else { "s" }
+            )));
+        }
+    }
     if !args.quiet {
-        let text = format!("{}{}", layouts(&w), summary::render(&report));
+        let text = format!("{}{}", layouts(&w), summary::render(&report, &summary::Options { all: args.all, line_text: &line_text }));
         let mut tail = String::new();
         if report.incomplete.is_some() {
             tail.push_str(&format!(
@@ -167,6 +185,12 @@ fn resume(args: &RunArgs, w: &dsl::Workload, specs: &[RunSpec]) -> Result<Vec<Op
         return Ok(done);
     }
     let saved = output::read_report(path)?;
+    if saved.cost_overrides != w.cost_overrides() {
+        return Err(UserError(format!(
+            "error: {} was run with other costs set on the command line: resume with the same -p cost.NAME flags",
+            path.display()
+        )));
+    }
     if saved.workload != w.name() || saved.source != w.source() {
         return Err(UserError(format!(
             "error: {} holds a run of {} ({}), not of {}",

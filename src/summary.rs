@@ -1,43 +1,23 @@
-//! The human-readable summary of a run: what happened at each point, and the checks.
+//! The human-readable summary of a run: what happened at each point (or each set of parameters,
+//! over its seeds), the verdict across strategies, the steps that did nothing, and the checks.
 
+use crate::units::{cell, human, human_pair, ns};
 use sim_core::metrics::{Metric, MetricKind, METRICS};
-use sim_core::report::{CheckResult, End, MetricValue, PointReport, Report};
+use sim_core::program::ParamValue;
+use sim_core::report::{CheckResult, End, MetricValue, OrderedMap, PointReport, Report};
+use sim_core::stats::{self, Interval};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
-/// Nanoseconds, readably: `850 ns`, `12.3 us`, `4.56 ms`, `2.01 s`.
-pub fn ns(v: f64) -> String {
-    let a = v.abs();
-    if a < 1e3 {
-        format!("{v:.0} ns")
-    } else if a < 1e6 {
-        format!("{:.3} us", v / 1e3)
-    } else if a < 1e9 {
-        format!("{:.3} ms", v / 1e6)
-    } else {
-        format!("{:.3} s", v / 1e9)
-    }
-}
+/// Rows of the sweep table without `--all`.
+pub const MAX_ROWS: usize = 40;
 
-pub fn bytes(v: f64) -> String {
-    let a = v.abs();
-    if a < 1024.0 {
-        format!("{v:.0} B")
-    } else if a < 1024.0 * 1024.0 {
-        format!("{:.1} KiB", v / 1024.0)
-    } else if a < 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2} MiB", v / (1024.0 * 1024.0))
-    } else {
-        format!("{:.2} GiB", v / (1024.0 * 1024.0 * 1024.0))
-    }
-}
-
-fn value(unit: &str, v: f64) -> String {
-    match unit {
-        "ns" => ns(v),
-        "bytes" => bytes(v),
-        _ if v.fract() == 0.0 => crate::exec::group(v as u64),
-        _ => format!("{v:.2}"),
-    }
+/// How the summary is drawn.
+pub struct Options<'a> {
+    /// Every row of the sweep table, however many.
+    pub all: bool,
+    /// The text of a workload line, for the warnings that name one.
+    pub line_text: &'a dyn Fn(u32) -> Option<String>,
 }
 
 fn end(e: End) -> &'static str {
@@ -85,19 +65,19 @@ fn point_detail(out: &mut String, p: &PointReport) {
                 "  {:<20} {:>9} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}",
                 info.name,
                 crate::exec::group(h.count),
-                value(u, h.min as f64),
-                value(u, h.mean),
-                value(u, h.p50 as f64),
-                value(u, h.p90 as f64),
-                value(u, h.p99 as f64),
-                value(u, h.max as f64)
+                cell(u, h.min as f64),
+                cell(u, h.mean),
+                cell(u, h.p50 as f64),
+                cell(u, h.p90 as f64),
+                cell(u, h.p99 as f64),
+                cell(u, h.max as f64)
             );
         }
     }
     if !scalars.is_empty() {
         let _ = writeln!(out);
         for (info, v) in scalars {
-            let _ = writeln!(out, "  {:<24} {:>14}   {}", info.name, value(info.unit, v as f64), info.meaning);
+            let _ = writeln!(out, "  {:<24} {:>14}   {}", info.name, cell(info.unit, v as f64), info.meaning);
         }
     }
     for d in &p.deadlocks {
@@ -109,7 +89,7 @@ fn point_detail(out: &mut String, p: &PointReport) {
 }
 
 /// Columns of the sweep table: the headline figures that are non-zero somewhere.
-const COLUMNS: &[(Metric, &str)] = &[
+pub const COLUMNS: &[(Metric, &str)] = &[
     (Metric::RegisterLatency, "mean"),
     (Metric::RegisterFailed, ""),
     (Metric::UnregisterLatency, "mean"),
@@ -123,80 +103,267 @@ const COLUMNS: &[(Metric, &str)] = &[
     (Metric::AtomicSleep, ""),
     (Metric::ReclaimStall, "max"),
     (Metric::PreemptOverflow, ""),
+    (Metric::StepsNoop, ""),
 ];
 
-fn column(p: &PointReport, m: Metric, field: &str) -> f64 {
-    match p.metric(m.info().name) {
-        Some(MetricValue::Scalar(v)) => *v as f64,
-        Some(MetricValue::Histogram(h)) if field == "max" => h.max as f64,
-        Some(MetricValue::Histogram(h)) => h.mean,
-        None => 0.0,
+/// A column's name as the table and the statistics call it: `register.latency.mean`.
+pub fn column_name(m: Metric, field: &str) -> String {
+    let name = m.info().name;
+    if m.info().kind == MetricKind::Histogram {
+        format!("{name}.{field}")
+    } else {
+        name.to_string()
     }
 }
 
-fn sweep_table(out: &mut String, points: &[PointReport]) {
-    let cols: Vec<&(Metric, &str)> =
-        COLUMNS.iter().filter(|(m, f)| points.iter().any(|p| column(p, *m, f) != 0.0)).collect();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head: Vec<String> =
-        points.first().map(|p| p.params.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
-    head.push("seed".into());
-    for (m, f) in &cols {
-        let name = m.info().name;
-        head.push(if m.info().kind == MetricKind::Histogram { format!("{name}.{f}") } else { name.to_string() });
+/// A point's figure for a column; none for a histogram without samples.
+pub fn column(p: &PointReport, m: Metric, field: &str) -> Option<f64> {
+    match p.metric(m.info().name)? {
+        MetricValue::Scalar(v) => Some(*v as f64),
+        MetricValue::Histogram(h) if h.count == 0 => None,
+        MetricValue::Histogram(h) if field == "max" => Some(h.max as f64),
+        MetricValue::Histogram(h) => Some(h.mean),
     }
-    for p in points {
-        let mut row: Vec<String> = p.params.iter().map(|(_, v)| v.to_string()).collect();
-        row.push(p.seed.to_string());
-        for (m, f) in &cols {
-            row.push(value(m.info().unit, column(p, *m, f)));
+}
+
+/// A set of parameters and its runs: one row of the table.
+pub struct Row<'a> {
+    pub params: &'a OrderedMap<ParamValue>,
+    pub points: Vec<&'a PointReport>,
+}
+
+/// The table's rows: one per point, or with several seeds per point, one per set of parameters.
+pub fn rows(report: &Report) -> (Vec<Row<'_>>, bool) {
+    let groups = stats::by_params(&report.points);
+    let replicated = groups.iter().any(|(_, g)| g.len() > 1);
+    if replicated {
+        (groups.into_iter().map(|(params, points)| Row { params, points }).collect(), true)
+    } else {
+        (report.points.iter().map(|p| Row { params: &p.params, points: vec![p] }).collect(), false)
+    }
+}
+
+/// A row's figures for a column over its seeds.
+pub fn row_interval(row: &Row<'_>, m: Metric, field: &str) -> Option<Interval> {
+    let values: Vec<f64> = row.points.iter().filter_map(|p| column(p, m, field)).collect();
+    stats::interval(&values)
+}
+
+/// `9.642 ± 0.118 us`: a mean and the half-width of its interval, in one scale.
+fn cell_ci(unit: &str, i: &Interval) -> String {
+    let Some(half) = i.half_width() else { return cell(unit, i.mean) };
+    let m = cell(unit, i.mean);
+    match unit {
+        "ns" | "bytes" => {
+            // The scale the mean reads in applies to the half-width too.
+            let (num, scale) = m.split_once(' ').unwrap_or((m.as_str(), ""));
+            let div = match scale {
+                "us" => 1e3,
+                "ms" => 1e6,
+                "s" => 1e9,
+                "KiB" => 1024.0,
+                "MiB" => 1024.0 * 1024.0,
+                "GiB" => 1024.0 * 1024.0 * 1024.0,
+                _ => 1.0,
+            };
+            let decimals = num.split_once('.').map_or(0, |(_, f)| f.len());
+            format!("{num} ± {:.decimals$} {scale}", half / div)
         }
-        rows.push(row);
+        _ if i.mean.fract() == 0.0 && half == 0.0 => format!("{m} ± 0"),
+        _ => format!("{:.2} ± {half:.2}", i.mean),
     }
-    let widths: Vec<usize> =
-        (0..head.len()).map(|i| rows.iter().map(|r| r[i].len()).chain([head[i].len()]).max().unwrap_or(0)).collect();
-    let line =
-        |cells: &[String]| cells.iter().zip(&widths).map(|(c, w)| format!("{c:>w$}")).collect::<Vec<_>>().join("  ");
+}
+
+/// Which rows a long table shows: the first, the last, the least and greatest of each column,
+/// then evenly spaced ones, `MAX_ROWS` in all.
+fn shown(rows: &[Row<'_>], cols: &[&(Metric, &str)]) -> Vec<usize> {
+    let n = rows.len();
+    if n <= MAX_ROWS {
+        return (0..n).collect();
+    }
+    let mut keep: BTreeSet<usize> = [0, n - 1].into_iter().collect();
+    for (m, f) in cols {
+        let values: Vec<(usize, f64)> =
+            rows.iter().enumerate().filter_map(|(i, r)| row_interval(r, *m, f).map(|v| (i, v.mean))).collect();
+        let lo = values.iter().min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let hi = values.iter().max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        keep.extend(lo.into_iter().chain(hi).map(|v| v.0));
+    }
+    // The rest evenly spaced among the rows not kept yet.
+    let free: Vec<usize> = (0..n).filter(|i| !keep.contains(i)).collect();
+    let want = MAX_ROWS.saturating_sub(keep.len()).min(free.len());
+    for j in 0..want {
+        keep.insert(free[(2 * j + 1) * free.len() / (2 * want)]);
+    }
+    keep.into_iter().collect()
+}
+
+fn sweep_table(out: &mut String, report: &Report, all: bool) {
+    let (rows, replicated) = rows(report);
+    let cols: Vec<&(Metric, &str)> = COLUMNS
+        .iter()
+        .filter(|(m, f)| report.points.iter().any(|p| column(p, *m, f).is_some_and(|v| v != 0.0)))
+        .collect();
+    let mut head: Vec<String> =
+        rows.first().map(|r| r.params.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
+    head.push(if replicated { "seeds".into() } else { "seed".into() });
+    for (m, f) in &cols {
+        head.push(column_name(*m, f));
+    }
+    let picked = if all { (0..rows.len()).collect() } else { shown(&rows, &cols) };
+    let mut cells: Vec<Vec<String>> = Vec::new();
+    for &i in &picked {
+        let r = &rows[i];
+        let mut line: Vec<String> = r.params.iter().map(|(_, v)| v.to_string()).collect();
+        line.push(if replicated { r.points.len().to_string() } else { r.points[0].seed.to_string() });
+        for (m, f) in &cols {
+            let unit = m.info().unit;
+            line.push(match row_interval(r, *m, f) {
+                None => "–".to_string(),
+                Some(i) if replicated => cell_ci(unit, &i),
+                Some(i) => cell(unit, i.mean),
+            });
+        }
+        cells.push(line);
+    }
+    if replicated {
+        let k = rows.iter().map(|r| r.points.len()).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "  each figure: mean over {k} seeds ± half-width of its 95% confidence interval (Student t, {} degrees of freedom)\n",
+            k.saturating_sub(1)
+        );
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |c: &[String]| {
+        c.iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{}{c}", " ".repeat(w - c.chars().count())))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
     let _ = writeln!(out, "  {}", line(&head));
-    for r in &rows {
+    for r in &cells {
         let _ = writeln!(out, "  {}", line(r));
     }
-    for p in points.iter().filter(|p| p.end != End::Completed || !p.deadlocks.is_empty()) {
-        let _ = writeln!(out, "  {}: {}", crate::exec::describe(&p.params), end(p.end));
+    if picked.len() < rows.len() {
+        let what = if replicated { "sets of parameters" } else { "points" };
+        let _ = writeln!(
+            out,
+            "  ({} of {} {what} not shown: these are the first, the last, each column's least and greatest, and evenly spaced ones; --all shows every row, the JSON has them all)",
+            rows.len() - picked.len(),
+            rows.len()
+        );
+    }
+    // Points that did not complete, by how they ended: a few named, the rest counted.
+    for e in [End::Deadlock, End::Horizon, End::EventBudget] {
+        let stopped: Vec<&PointReport> = report.points.iter().filter(|p| p.end == e).collect();
+        if stopped.is_empty() {
+            continue;
+        }
+        let named: Vec<String> = stopped.iter().take(3).map(|p| crate::exec::describe(&p.params)).collect();
+        let more = if stopped.len() > 3 { format!(" and {} more", stopped.len() - 3) } else { String::new() };
+        let _ = writeln!(out, "  {}: {}{more}", end(e), named.join("; "));
+    }
+}
+
+/// The steps that did nothing, one per workload line and kind over every point: `FILE:LINE: what
+/// happened (how often, first when, at how many points)`, then the line itself if known.
+pub fn warnings(report: &Report, line_text: &dyn Fn(u32) -> Option<String>) -> Vec<(String, Option<String>)> {
+    // (line, kind) -> first time, count, points
+    let mut seen: Vec<(u32, sim_core::report::NoopKind, u64, u64, usize)> = Vec::new();
+    for p in &report.points {
+        for n in &p.noops {
+            match seen.iter_mut().find(|s| s.0 == n.line && s.1 == n.kind) {
+                Some(s) => {
+                    s.2 = s.2.min(n.first_time_ns);
+                    s.3 += n.count;
+                    s.4 += 1;
+                }
+                None => seen.push((n.line, n.kind, n.first_time_ns, n.count, 1)),
+            }
+        }
+    }
+    seen.sort_by_key(|s| (s.0, s.1));
+    let points = report.points.len();
+    seen.into_iter()
+        .map(|(line, kind, first, count, at)| {
+            let when = if count == 1 {
+                format!("once, at {} simulated", human("ns", first as f64))
+            } else {
+                format!("{count} times, first at {} simulated", human("ns", first as f64))
+            };
+            let at = if points > 1 { format!(", at {at} of {points} points") } else { String::new() };
+            let head = format!("{}:{line}: {} ({when}{at})", report.source, kind.meaning());
+            (head, line_text(line).map(|t| format!("{line:>5} | {}", t.trim())))
+        })
+        .collect()
+}
+
+/// Warnings as text, each line under its message, `prefix` (`warning` or `error`) first.
+pub fn warning_text(warned: &[(String, Option<String>)], prefix: &str) -> String {
+    let mut out = String::new();
+    for (head, line) in warned {
+        let _ = writeln!(out, "{prefix}: {head}");
+        if let Some(l) = line {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+    out
+}
+
+/// A check's measured figure: both sides in the check's unit, a slope with its interval.
+pub fn measured(c: &CheckResult) -> String {
+    match (c.value, c.against) {
+        (Some(v), Some(a)) => {
+            let (v, a) = human_pair(&c.unit, v, a);
+            format!("{v} vs {a}")
+        }
+        (Some(v), None) => match c.interval {
+            Some([lo, hi]) => format!("{v:.4} ± {:.4}", (hi - lo) / 2.0),
+            None => human(&c.unit, v),
+        },
+        (None, _) => c.note.clone().unwrap_or_else(|| "not computable".into()),
     }
 }
 
 pub fn check_line(c: &CheckResult) -> String {
     let verdict = if c.passed { "PASS" } else { "FAIL" };
-    let measured = match (c.value, c.against) {
-        (Some(v), Some(a)) => format!("{} vs {}", fmt_num(v), fmt_num(a)),
-        (Some(v), None) => fmt_num(v),
-        (None, _) => c.note.clone().unwrap_or_else(|| "not computable".into()),
-    };
     let at = if c.params.is_empty() { String::new() } else { format!(" [{}]", crate::exec::describe(&c.params)) };
-    format!("{verdict}  line {:<4} {}{at}  ->  {measured}", c.line, c.text)
-}
-
-pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.4}")
-    }
+    format!("{verdict}  line {:<4} {}{at}  ->  {}", c.line, c.text, measured(c))
 }
 
 /// The summary of a run.
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, opts: &Options<'_>) -> String {
     let mut out = String::new();
     let n = report.points.len();
     let _ = writeln!(out, "{} — {} — {} point{}", report.workload, report.source, n, if n == 1 { "" } else { "s" });
+    if !report.cost_overrides.is_empty() {
+        let set: Vec<String> =
+            report.cost_overrides.iter().map(|(k, v)| format!("cost.{k}={}", human("ns", *v as f64))).collect();
+        let _ = writeln!(out, "costs set on the command line: {}", set.join(", "));
+    }
     if n == 1 {
         let p = &report.points[0];
         let _ = writeln!(out, "{}\n", point_header(p));
         point_detail(&mut out, p);
     } else if n > 1 {
         let _ = writeln!(out);
-        sweep_table(&mut out, &report.points);
+        sweep_table(&mut out, report, opts.all);
+    }
+    let verdict = crate::verdict::lines(report);
+    if !verdict.is_empty() {
+        let _ = writeln!(out);
+        for l in verdict {
+            let _ = writeln!(out, "{l}");
+        }
+    }
+    let warned = warnings(report, opts.line_text);
+    if !warned.is_empty() {
+        let _ = writeln!(out);
+        out.push_str(&warning_text(&warned, "warning"));
     }
     let point_checks: Vec<(&PointReport, &CheckResult)> =
         report.points.iter().flat_map(|p| p.checks.iter().map(move |c| (p, c))).collect();
@@ -236,6 +403,9 @@ pub fn render(report: &Report) -> String {
         for (_, l) in lines {
             let _ = writeln!(out, "  {l}");
         }
+        if report.checks.iter().any(|c| c.interval.is_some()) {
+            let _ = writeln!(out, "  (a slope's ± is the half-width of its 95% confidence interval)");
+        }
     }
     out
 }
@@ -243,4 +413,19 @@ pub fn render(report: &Report) -> String {
 /// Checks that failed, anywhere in the report.
 pub fn failed(report: &Report) -> usize {
     report.points.iter().flat_map(|p| &p.checks).chain(&report.checks).filter(|c| !c.passed).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mean_and_its_interval_read_in_one_scale() {
+        let i = stats::interval(&[9_500.0, 9_642.0, 9_784.0]).expect("interval");
+        assert_eq!(cell_ci("ns", &i), format!("9.642 ± {:.3} us", i.half_width().expect("half") / 1e3));
+        let same = stats::interval(&[3.0, 3.0]).expect("interval");
+        assert_eq!(cell_ci("", &same), "3 ± 0");
+        let one = stats::interval(&[16_384.0]).expect("interval");
+        assert_eq!(cell_ci("bytes", &one), "16.0 KiB");
+    }
 }

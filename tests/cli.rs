@@ -202,3 +202,238 @@ fn until_stops_every_point_at_the_horizon_and_keeps_its_report() {
     let bad = sim(&["run", "workloads/gru.wl", "--until", "2 fortnights"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A step that finds nothing to act on is counted and named: here a register of a fork child
+/// that does not exist yet, a touch after `munmap all`, an OOM kill of a child that has exited.
+const NOOPS: &str = "driver kvm {}
+process qemu {
+  mmap anon 4K x 8
+  register kvm of vcpu
+  fork vcpu { mmap anon 4K; sleep 1ms }
+  sleep 2ms
+  munmap all
+  touch 4
+  register kvm
+  sleep 2ms
+}
+at 3ms oom_kill vcpu
+";
+
+#[test]
+fn steps_that_find_nothing_to_act_on_are_counted_and_warned_with_their_line() {
+    let f = tmp("noops.wl");
+    std::fs::write(&f, NOOPS).expect("write");
+    let path = f.to_str().expect("utf-8");
+    let out = sim(&["run", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let warning = format!("warning: {path}:4: register found no live instance of its target");
+    assert!(stdout.contains(&warning), "{stdout}");
+    assert!(stdout.contains("    4 | register kvm of vcpu"), "{stdout}");
+    assert!(stdout.contains(&format!("warning: {path}:8: touch found no VMA")), "{stdout}");
+    assert!(stdout.contains(&format!("warning: {path}:12: oom_kill found no live instance")), "{stdout}");
+    // The register of line 9 acts (on its own mm): no warning names it.
+    assert!(!stdout.contains(&format!("{path}:9:")), "{stdout}");
+    let json = text(&sim(&["run", path, "--json", "-", "-q"]).stdout);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let p = &v["points"][0];
+    assert_eq!(p["metrics"]["steps.noop"], 3, "{p}");
+    assert_eq!(p["metrics"]["register.ok"], 1);
+    let noops = p["noops"].as_array().expect("noops");
+    assert_eq!(noops[0]["line"], 4);
+    assert_eq!(noops[0]["kind"], "register_no_target");
+    assert_eq!(noops[0]["count"], 1);
+    assert!(noops[0]["first_time_ns"].as_u64().is_some_and(|t| t < 1_000_000), "{noops:?}");
+    // --strict makes them errors, still naming the lines.
+    let strict = sim(&["run", path, "--strict"]);
+    assert_eq!(strict.status.code(), Some(2));
+    let err = text(&strict.stderr);
+    assert!(err.contains(&format!("error: {path}:4: register found no live instance")), "{err}");
+    assert!(err.contains("--strict: 3 steps or actions found nothing to act on, at 3 lines"), "{err}");
+    // A workload whose every step acts passes --strict.
+    assert_eq!(sim(&["run", "workloads/scaling.wl", "--strict", "-q"]).status.code(), Some(0));
+}
+
+#[test]
+fn check_rows_print_figures_in_their_units_aligned() {
+    let f = tmp("units.wl");
+    std::fs::write(
+        &f,
+        "driver kvm {}\nprocess p { mmap anon 4K x 64; register kvm }\nexpect register.latency.max < 1s\nexpect vmalloc.peak < 1G\nexpect register.ok == 1\n",
+    )
+    .expect("write");
+    let out = sim(&["check", f.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<String> = text(&out.stdout).lines().take(3).map(str::to_string).collect();
+    assert!(rows[0].contains(" us vs 1 s  "), "{rows:?}");
+    assert!(rows[1].contains(" KiB vs 1 GiB  "), "{rows:?}");
+    assert!(rows[2].contains("1 vs 1  "), "{rows:?}");
+    // The file column starts at the same place in every row, however long the figures.
+    let at: Vec<usize> = rows.iter().map(|r| r.find("units.wl:").expect("file")).collect();
+    assert!(at.windows(2).all(|w| w[0] == w[1]), "{rows:?}");
+    // Slopes carry their interval.
+    let out = sim(&["run", "workloads/scaling.wl"]);
+    assert!(text(&out.stdout).contains("->  1.9403 ± 0.0339"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn an_empty_histogram_is_a_dash_in_the_table() {
+    let f = tmp("empty.wl");
+    std::fs::write(
+        &f,
+        "sweep mode = [reg, none]\ndriver kvm {}\nprocess p when mode == reg { mmap anon 4K; register kvm }\nprocess q when mode == none { mmap anon 4K }\n",
+    )
+    .expect("write");
+    let out = text(&sim(&["run", f.to_str().expect("utf-8")]).stdout);
+    // register.latency.mean and mm_lock.hold.max have no sample at mode=none.
+    let none = out.lines().find(|l| l.contains(" none ")).expect("a row for mode=none");
+    assert_eq!(none.matches('–').count(), 2, "{out}");
+    assert!(!none.contains(" ns"), "{out}");
+}
+
+#[test]
+fn a_2000_point_sweep_summary_fits_a_screen_and_the_json_keeps_every_point() {
+    let out = sim(&["run", "tests/data/sweep-2000.wl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.lines().count() <= 45, "{} lines:\n{summary}", summary.lines().count());
+    assert!(summary.contains("1960 of 2000 points not shown"), "{summary}");
+    // The first and the last point are among the rows.
+    assert!(summary.contains("\n   mm_lock     1      1     1 "), "{summary}");
+    assert!(summary.contains("\n   mm_lock    40     50     1 "), "{summary}");
+    let all = text(&sim(&["run", "tests/data/sweep-2000.wl", "--all"]).stdout);
+    assert!(all.lines().count() > 2000 && !all.contains("not shown"));
+    let json = text(&sim(&["run", "tests/data/sweep-2000.wl", "--json", "-", "-q"]).stdout);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["points"].as_array().map(Vec::len), Some(2000));
+}
+
+/// The verdict's ratio, recomputed from the JSON of the same run.
+#[test]
+fn the_verdict_names_the_fastest_register_with_its_ratios() {
+    let out = text(&sim(&["run", "workloads/scaling.wl"]).stdout);
+    assert!(out.contains("verdict at vmas=16384 (the largest):"), "{out}");
+    let line = out.lines().find(|l| l.starts_with("  register.latency.mean:")).expect("verdict line");
+    assert!(line.starts_with("  register.latency.mean: mm_take_all_locks fastest ("), "{line}");
+    let json = text(&sim(&["run", "workloads/scaling.wl", "--json", "-", "-q"]).stdout);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let mean = |strategy: &str| {
+        v["points"]
+            .as_array()
+            .expect("points")
+            .iter()
+            .find(|p| p["params"]["strategy"] == strategy && p["params"]["vmas"] == 16384)
+            .and_then(|p| p["metrics"]["register.latency"]["mean"].as_f64())
+            .expect("a point at vmas=16384")
+    };
+    let best = mean("mm_take_all_locks");
+    let r = mean("mm_lock") / best;
+    assert!(line.contains(&format!("mm_lock {r:.2}x slower")), "{line} (ratio {r})");
+    let slow = (mean("mm_lock_slow") / best).round() as u64;
+    let grouped = format!("{},{:03}", slow / 1000, slow % 1000);
+    assert!(line.contains(&format!("mm_lock_slow {grouped}x slower")), "{line} (ratio {slow})");
+    // A gloss where a figure needs one, and none for a single strategy.
+    assert!(out.contains("    note: v13's mm_lock vmallocs two arrays"), "{out}");
+    let one = text(&sim(&["run", "workloads/scaling.wl", "-p", "strategy=mm_lock"]).stdout);
+    assert!(!one.contains("verdict"), "{one}");
+}
+
+#[test]
+fn seeds_give_intervals_in_the_summary_json_csv_and_charts_the_same_whatever_the_jobs() {
+    let dir = tmp("seeds-plots");
+    let _ = std::fs::remove_dir_all(&dir);
+    let csv = tmp("seeds.csv");
+    let out = sim(&[
+        "run",
+        "workloads/scaling.wl",
+        "--seeds",
+        "10",
+        "--plots",
+        dir.to_str().expect("utf-8"),
+        "--csv",
+        csv.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("mean over 10 seeds ± half-width of its 95% confidence interval (Student t"), "{summary}");
+    assert!(summary.contains(" ± "), "{summary}");
+    let svg = std::fs::read_to_string(dir.join("scaling-register.latency-vs-vmas.svg")).expect("chart");
+    assert!(svg.contains("bars: 95% confidence intervals") && svg.contains(" ± "), "no intervals on the chart");
+    let csv = std::fs::read_to_string(&csv).expect("csv");
+    assert!(csv.starts_with("index,seed,strategy,vmas,metric,field,value,unit,n,mean,stddev,ci_low,ci_high\n"));
+    assert!(csv.lines().any(|l| l.starts_with(",,mm_lock,16,register.latency,mean,,ns,10,")), "no statistics rows");
+    let j1 = sim(&["run", "workloads/scaling.wl", "--seeds", "3", "-j", "1", "--json", "-", "-q"]);
+    let j2 = sim(&["run", "workloads/scaling.wl", "--seeds", "3", "-j", "2", "--json", "-", "-q"]);
+    assert_eq!(j1.stdout, j2.stdout, "the statistics differ between -j 1 and -j 2");
+    let v: serde_json::Value = serde_json::from_str(&text(&j1.stdout)).expect("json");
+    let g = &v["statistics"][0];
+    assert_eq!(g["seeds"], serde_json::json!([7, 8, 9]));
+    let m = &g["metrics"]["register.latency.mean"];
+    assert_eq!(m["n"], 3);
+    for field in ["mean", "stddev", "ci_low", "ci_high"] {
+        assert!(m[field].is_f64(), "{field} in {m}");
+    }
+    let one = text(&sim(&["run", "workloads/scaling.wl", "--json", "-", "-q"]).stdout);
+    assert!(!one.contains("\"statistics\""), "statistics without seeds");
+}
+
+#[test]
+fn diff_puts_the_figures_a_cost_moves_first() {
+    let a = tmp("diff-a.json");
+    let b = tmp("diff-b.json");
+    let (sa, sb) = (a.to_str().expect("utf-8"), b.to_str().expect("utf-8"));
+    assert_eq!(sim(&["run", "workloads/scaling.wl", "--json", sa, "-q"]).status.code(), Some(0));
+    let out = sim(&["run", "workloads/scaling.wl", "-p", "cost.lock_compare=12ns", "--json", sb, "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let d = sim(&["diff", sa, sb]);
+    assert_eq!(d.status.code(), Some(0), "{}", text(&d.stderr));
+    let body = text(&d.stdout);
+    assert!(body.contains("costs cost.lock_compare=12 ns"), "{body}");
+    // lock_compare is v13's sort: mm_lock's register moves, most at the largest mm.
+    let rows: Vec<&str> = body.lines().skip_while(|l| !l.trim_start().starts_with("point")).skip(1).collect();
+    assert!(rows[0].contains("strategy=mm_lock vmas=16384") && rows[0].contains("register.latency"), "{body}");
+    assert!(rows.iter().all(|r| r.contains("strategy=mm_lock ")), "only mm_lock sorts:\n{body}");
+    // With seeds, means are compared and their intervals said to overlap or not.
+    let (c, d) = (tmp("diff-c.json"), tmp("diff-d.json"));
+    let (sc, sd) = (c.to_str().expect("utf-8"), d.to_str().expect("utf-8"));
+    let seeded = ["run", "workloads/gru.wl", "-p", "vmas=64", "--seeds", "3", "-q"];
+    assert_eq!(sim(&[&seeded[..], &["--json", sc]].concat()).status.code(), Some(0));
+    assert_eq!(sim(&[&seeded[..], &["-p", "cost.pte_zap=200ns", "--json", sd]].concat()).status.code(), Some(0));
+    let seeds = text(&sim(&["diff", sc, sd]).stdout);
+    assert!(seeds.contains("mean over seeds") && seeds.contains("95% intervals"), "{seeds}");
+    assert!(
+        seeds.lines().any(|l| l.contains("(3 seeds)") && (l.ends_with("apart") || l.ends_with("overlap"))),
+        "{seeds}"
+    );
+    let same = sim(&["diff", sa, sa]);
+    assert!(text(&same.stdout).contains("the runs are identical"), "{}", text(&same.stdout));
+    // Unreadable or mismatched files are errors.
+    let gru = tmp("diff-gru.json");
+    let sg = gru.to_str().expect("utf-8");
+    assert_eq!(sim(&["run", "workloads/gru.wl", "-p", "vmas=64", "--json", sg, "-q"]).status.code(), Some(0));
+    let bad = sim(&["diff", sa, sg]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("are not runs of the same points"), "{}", text(&bad.stderr));
+    let missing = sim(&["diff", sa, "no/such.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("cannot read no/such.json"), "{}", text(&missing.stderr));
+}
+
+#[test]
+fn seeds_cost_flags_and_several_bad_files_are_told_apart() {
+    let out = sim(&["run", "workloads/gru.wl", "--seed=-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("a seed is a non-negative integer"), "{}", text(&out.stderr));
+    let out = sim(&["run", "workloads/gru.wl", "--seed", "-1"]);
+    assert!(text(&out.stderr).contains("a seed is a non-negative integer"), "{}", text(&out.stderr));
+    let out = sim(&["run", "workloads/gru.wl", "-p", "cost.pte_zp=80ns"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("did you mean 'cost.pte_zap'?"), "{}", text(&out.stderr));
+    let (a, b) = (tmp("bad-a.wl"), tmp("bad-b.wl"));
+    std::fs::write(&a, "strategy mm_lok\n").expect("write");
+    std::fs::write(&b, "process p { mmap anon 4Q }\n").expect("write");
+    let out = sim(&["check", a.to_str().expect("utf-8"), b.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("did you mean 'mm_lock'?\n\n") && err.contains("bad-b.wl:1:23: error"), "{err}");
+}

@@ -169,6 +169,8 @@ pub struct MachineIr {
     pub vmalloc: Option<V>,
     pub max_map_count: Option<V>,
     pub costs: Vec<(Cost, V)>,
+    /// `-p cost.NAME=DURATION` from the command line, in order: they win over `costs`.
+    pub cost_overrides: Vec<(Cost, u64)>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -980,6 +982,11 @@ impl Checker<'_> {
                 }
                 continue;
             }
+            if let Some(name) = k.strip_prefix("cost.") {
+                let name_span = Span::new(name_at + "cost.".len(), name_at + k.len());
+                self.cost_override(&cmd, name, name_span, &val, v, value_span, ir);
+                continue;
+            }
             if self.broken.contains(k) {
                 continue;
             }
@@ -1036,6 +1043,60 @@ impl Checker<'_> {
                 (_, t) => t,
             };
             p.values = vec![typed];
+        }
+    }
+
+    /// `-p cost.NAME=DURATION`: a cost-model parameter set from the command line.
+    #[allow(clippy::too_many_arguments)]
+    fn cost_override(
+        &mut self,
+        cmd: &Source,
+        name: &str,
+        name_span: Span,
+        val: &Val,
+        text: &str,
+        value_span: Span,
+        ir: &mut Ir,
+    ) {
+        let Some(cost) = Cost::by_name(name) else {
+            let help = nearest(name, COSTS.iter().map(|c| c.name))
+                .map(|n| format!("did you mean 'cost.{n}'?"))
+                .or_else(|| Some("'sim costs' lists them".to_string()));
+            self.diags.push(
+                cmd.error(name_span, ErrorKind::Unknown { what: "cost parameter", name: name.to_string() })
+                    .with_help_opt(help),
+            );
+            return;
+        };
+        let typed = match &val.kind {
+            ValKind::Lit(lit) => read_literal(lit).map_err(|e| *e),
+            _ => Err((
+                ErrorKind::Expected { expected: Unit::Dur.describe().to_string(), found: format!("'{text}'") },
+                None,
+            )),
+        };
+        match typed {
+            Ok(Typed::Dur(ns)) => ir.machine.cost_overrides.push((cost, ns)),
+            Ok(other) => {
+                let ns = cost.info().default_ns;
+                let default = [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")]
+                    .iter()
+                    .find(|(d, _)| ns >= *d && ns % d == 0)
+                    .map_or(format!("{ns}ns"), |(d, u)| format!("{}{u}", ns / d));
+                self.diags.push(
+                    cmd.error(
+                        value_span,
+                        ErrorKind::WrongKind {
+                            name: format!("cost.{name}"),
+                            kind: Kind::Dur.describe(),
+                            found: other.kind().describe(),
+                            text: Some(text.to_string()),
+                        },
+                    )
+                    .with_help(format!("such as cost.{name}={default} (its default)")),
+                )
+            }
+            Err((m, h)) => self.diags.push(cmd.error(value_span, m).with_help_opt(h)),
         }
     }
 

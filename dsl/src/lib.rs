@@ -65,6 +65,24 @@ impl Workload {
         self.layouts.iter().filter_map(|(written, l)| l.as_ref().map(|l| l.summary(written))).collect()
     }
 
+    /// The cost parameters set with `-p cost.NAME=DURATION`, by name, in nanoseconds (the last
+    /// of several settings of one parameter).
+    pub fn cost_overrides(&self) -> OrderedMap<u64> {
+        let mut out: OrderedMap<u64> = OrderedMap::default();
+        for &(cost, ns) in &self.ir.machine.cost_overrides {
+            match out.0.iter_mut().find(|(k, _)| k == cost.name()) {
+                Some(slot) => slot.1 = ns,
+                None => out.push(cost.name().to_string(), ns),
+            }
+        }
+        out
+    }
+
+    /// The text of line `n` (1-based) of the workload, without its end of line.
+    pub fn line(&self, n: u32) -> Option<&str> {
+        self.src.text().lines().nth((n as usize).checked_sub(1)?)
+    }
+
     /// The checks that compare points: `slope(...)` and metrics with `[NAME=VALUE]`, with their
     /// `when` kept.
     pub fn cross_checks(&self) -> &[Check] {

@@ -336,6 +336,9 @@ impl Lower<'_> {
                 out.costs.set(*cost, ns);
             }
         }
+        for &(cost, ns) in &m.cost_overrides {
+            out.costs.set(cost, ns);
+        }
         out
     }
 

@@ -62,7 +62,7 @@ fn chart(report: &Report, groups: &[&Group<'_>], keys: &[String], at: &str, metr
             } else {
                 format!("{name} ({calls} {per})")
             };
-            Series { label, line, markers: points }
+            Series { label, line, markers: points, bars: Vec::new() }
         })
         .collect();
     let x = if log {

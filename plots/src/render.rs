@@ -82,6 +82,8 @@ pub struct Series {
     pub line: Vec<(f64, f64)>,
     /// Drawn as markers of the series' shape.
     pub markers: Vec<(f64, f64)>,
+    /// Error bars `(x, low, high)`: a whisker with caps from low to high at x.
+    pub bars: Vec<(f64, f64, f64)>,
 }
 
 pub struct Chart {
@@ -106,7 +108,15 @@ impl Figure for Chart {
     }
 
     fn draw_on<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, pen: Pen) -> DrawResult<DB> {
-        let points = || self.series.iter().flat_map(|s| s.line.iter().chain(&s.markers));
+        let points = || {
+            self.series.iter().flat_map(|s| {
+                s.line
+                    .iter()
+                    .chain(&s.markers)
+                    .copied()
+                    .chain(s.bars.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]))
+            })
+        };
         let x = layout(&self.x, points().map(|p| p.0));
         let y = layout(&self.y, points().map(|p| p.1));
         draw_on(root, pen, self, &x, &y)
@@ -147,15 +157,28 @@ impl Layout {
         Layout { scale: Scale::Linear, lo, hi, major, minor: Vec::new() }
     }
 
-    fn map(&self, v: f64) -> f64 {
+    pub fn map(&self, v: f64) -> f64 {
         match self.scale {
             Scale::Linear => v,
             Scale::Log => libm::log10(v),
         }
     }
 
+    /// Like `map`, but a value a log axis cannot show (zero or less) goes to the axis' bottom.
+    fn map_or_bottom(&self, v: f64) -> f64 {
+        match self.scale {
+            Scale::Log if v <= 0.0 => self.lo,
+            _ => self.map(v),
+        }
+    }
+
     pub fn coord(&self) -> Coord {
         Coord { lo: self.lo, hi: self.hi, major: self.major.iter().map(|t| t.0).collect(), minor: self.minor.clone() }
+    }
+
+    /// The major ticks' labels.
+    pub fn tick_labels(&self) -> impl Iterator<Item = &str> {
+        self.major.iter().map(|t| t.1.as_str())
     }
 
     /// The label of the major tick nearest `v`.
@@ -208,6 +231,11 @@ pub fn tick_label(format: Format, v: f64) -> String {
 }
 
 fn layout(axis: &Axis, values: impl Iterator<Item = f64>) -> Layout {
+    layout_with(axis, values, 7)
+}
+
+/// An axis laid out over `values` with about `ticks` major ticks (linear axes).
+pub fn layout_with(axis: &Axis, values: impl Iterator<Item = f64>, ticks: u32) -> Layout {
     let values: Vec<f64> = values.filter(|v| v.is_finite() && (axis.scale == Scale::Linear || *v > 0.0)).collect();
     match axis.scale {
         Scale::Linear => {
@@ -231,7 +259,7 @@ fn layout(axis: &Axis, values: impl Iterator<Item = f64>) -> Layout {
                     (t.iter().map(|&v| (v, tick_label(axis.format, v))).collect(), Vec::new())
                 }
                 None => {
-                    let (step, e) = ticks::nice_step(hi - lo, 7);
+                    let (step, e) = ticks::nice_step(hi - lo, ticks);
                     let label = |v: f64| match axis.format {
                         Format::Plain => ticks::fixed(v, e),
                         f => tick_label(f, v),
@@ -331,6 +359,17 @@ fn draw_on<DB: DrawingBackend>(
         for &(a, b) in &s.markers {
             marker(plotting, i, (x.map(a), y.map(b)), color)?;
         }
+        for &(a, lo, hi) in &s.bars {
+            let top = plotting.map_coordinate(&(x.map(a), y.map_or_bottom(hi)));
+            let bottom = plotting.map_coordinate(&(x.map(a), y.map_or_bottom(lo)));
+            let stroke = color.stroke_width(1);
+            root.draw(&PathElement::new(vec![top, bottom], stroke))?;
+            // A cap where the interval ends; none where a log axis cuts it off.
+            let cut = chart.y.scale == Scale::Log && lo <= 0.0;
+            for end in [Some(top), (!cut).then_some(bottom)].into_iter().flatten() {
+                root.draw(&PathElement::new(vec![(end.0 - 4, end.1), (end.0 + 4, end.1)], stroke))?;
+            }
+        }
     }
 
     // The legend: one row per series, its line and marker, then its name.
@@ -360,7 +399,7 @@ pub enum Pen {
 }
 
 /// Series `i`'s line in pixels: solid for the first ten series, dashed for the next ten, in turn.
-fn draw_line<DB: DrawingBackend>(
+pub fn draw_line<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     pen: Pen,
     i: usize,
@@ -387,7 +426,7 @@ fn draw_line<DB: DrawingBackend>(
 }
 
 /// Drops repeated pixels and the middle of three pixels in a straight horizontal or vertical run.
-fn simplify(points: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
+pub fn simplify(points: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
     let mut out: Vec<(i32, i32)> = Vec::with_capacity(points.len());
     for p in points {
         if out.last() == Some(&p) {

@@ -1,11 +1,13 @@
 //! Lock-scaling charts: a latency or hold-time metric against each numeric swept parameter,
 //! log-log, one line per strategy (and per combination of the other swept parameters), each
-//! with its fitted log-log slope. The OOM-kill latency chart is one of them.
+//! with its fitted log-log slope and the slope's 95% interval; over several seeds each point is
+//! the mean with its 95% confidence interval as an error bar. The OOM-kill latency chart is one
+//! of them.
 
 use crate::data::{self, Group, Stat};
 use crate::render::{Axis, Chart, Format, Scale, Series};
-use sim_core::checks::log_log_slope;
-use sim_core::report::{HistSummary, Report};
+use sim_core::report::Report;
+use sim_core::stats;
 
 /// The metrics charted, each with the statistic of a point's histogram that stands for it:
 /// latencies by their mean; the OOM kill and the kill response (one per run), the lock hold and
@@ -63,23 +65,40 @@ fn chart(
     metric: &str,
     stat: Stat,
 ) -> Option<Chart> {
-    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    // Per line: the mean per x, every seed's value (for the fit), and the interval per x.
+    struct Line {
+        label: String,
+        means: Vec<(f64, f64)>,
+        all: Vec<(f64, f64)>,
+        bars: Vec<(f64, f64, f64)>,
+    }
+    let mut lines: Vec<Line> = Vec::new();
     let mut seeds = 1;
     for g in groups {
         let Some(xv) = data::int(g.params, x) else { continue };
-        let hists: Vec<&HistSummary> = g.points.iter().filter_map(|p| data::hist(p, metric)).collect();
-        seeds = seeds.max(hists.len());
-        let Some(y) = data::mean(hists.iter().map(|h| stat.of(h))) else { continue };
+        let values: Vec<f64> = g.points.iter().filter_map(|p| data::hist(p, metric)).map(|h| stat.of(h)).collect();
+        seeds = seeds.max(values.len());
+        let Some(interval) = stats::interval(&values) else { continue };
+        let y = interval.mean;
         if xv == 0 || y <= 0.0 {
             continue;
         }
         let label = data::label(g.params, keys);
-        match lines.iter_mut().find(|l| l.0 == label) {
-            Some(l) => l.1.push((xv as f64, y)),
-            None => lines.push((label, vec![(xv as f64, y)])),
+        let i = match lines.iter().position(|l| l.label == label) {
+            Some(i) => i,
+            None => {
+                lines.push(Line { label, means: Vec::new(), all: Vec::new(), bars: Vec::new() });
+                lines.len() - 1
+            }
+        };
+        let l = &mut lines[i];
+        l.means.push((xv as f64, y));
+        l.all.extend(values.iter().map(|&v| (xv as f64, v)));
+        if let (Some(lo), Some(hi)) = (interval.ci_low, interval.ci_high) {
+            l.bars.push((xv as f64, lo, hi));
         }
     }
-    let mut xs: Vec<f64> = lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)).collect();
+    let mut xs: Vec<f64> = lines.iter().flat_map(|l| l.means.iter().map(|p| p.0)).collect();
     xs.sort_by(f64::total_cmp);
     xs.dedup();
     if xs.len() < 2 {
@@ -87,26 +106,34 @@ fn chart(
     }
     let series = lines
         .into_iter()
-        .map(|(name, mut pts)| {
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let name = if name.is_empty() { metric.to_string() } else { name };
-            let label = match log_log_slope(&pts) {
-                Some(s) => format!("{name} (slope {s:.2})"),
+        .map(|mut l| {
+            l.means.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let name = if l.label.is_empty() { metric.to_string() } else { l.label };
+            // Fitted over every seed's point, as `expect slope(...)` is.
+            let label = match stats::log_log_fit(&l.all) {
+                Some(f) => match f.ci {
+                    Some((lo, hi)) => format!("{name} (slope {:.2} ± {:.2})", f.slope, (hi - lo) / 2.0),
+                    None => format!("{name} (slope {:.2})", f.slope),
+                },
                 None => format!("{name} (one point, no slope)"),
             };
-            Series { label, line: pts.clone(), markers: pts }
+            let bars = if seeds > 1 { l.bars } else { Vec::new() };
+            Series { label, line: l.means.clone(), markers: l.means, bars }
         })
         .collect();
     let format = Format::of_metric(metric);
     let per_point = match stat {
-        Stat::Mean if seeds > 1 => format!("mean per point, averaged over {seeds} seeds"),
-        Stat::Max if seeds > 1 => format!("max per point, averaged over {seeds} seeds"),
+        s if seeds > 1 => format!("{} per point, averaged over {seeds} seeds", s.words()),
         s => format!("{} per point", s.words()),
     };
     let at = if at.is_empty() { String::new() } else { format!(" at {at}") };
     Some(Chart {
         name: format!("scaling-{}-vs-{}", data::file_part(metric), data::file_part(x)),
-        title: format!("{}: {metric} against {x}{at} (log-log)", report.workload),
+        title: format!(
+            "{}: {metric} against {x}{at} (log-log{})",
+            report.workload,
+            if seeds > 1 { "; bars: 95% confidence intervals" } else { "" }
+        ),
         x: Axis {
             label: format!("{x} (log scale)"),
             scale: Scale::Log,
@@ -123,4 +150,74 @@ fn chart(
         },
         series,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::program::ParamValue;
+    use sim_core::report::{End, HistSummary, MetricValue, OrderedMap, PointReport};
+
+    fn point(vmas: u64, seed: u64, latency: u64) -> PointReport {
+        let h = HistSummary {
+            count: 1,
+            min: latency,
+            mean: latency as f64,
+            p50: latency,
+            p90: latency,
+            p99: latency,
+            max: latency,
+        };
+        PointReport {
+            index: 0,
+            params: OrderedMap(vec![("vmas".to_string(), ParamValue::Int(vmas))]),
+            seed,
+            sim_time_ns: 0,
+            events: 0,
+            fingerprint: String::new(),
+            end: End::Completed,
+            metrics: OrderedMap(vec![("register.latency".to_string(), MetricValue::Histogram(h))]),
+            deadlocks: Vec::new(),
+            lockdep: Default::default(),
+            lock_stat: Vec::new(),
+            lock_stat_instances: Vec::new(),
+            noops: Vec::new(),
+            vmalloc_in_use: Vec::new(),
+            checks: Vec::new(),
+        }
+    }
+
+    /// Five seeds of 1, 2, 3, 4, 5 us at each vmas: the bar is 3 us ± t(4) * s / sqrt(5), by hand
+    /// s = sqrt(10 / 4) = 1.5811388, so 3 ± 1.9632432 us: 1.0367568 to 4.9632432 us.
+    #[test]
+    fn error_bars_are_the_95_percent_interval_over_seeds() {
+        let mut points = Vec::new();
+        for vmas in [16, 32] {
+            for seed in 1..=5 {
+                points.push(point(vmas, seed, 1000 * seed));
+            }
+        }
+        let report = Report {
+            sim: String::new(),
+            workload: "w".to_string(),
+            source: String::new(),
+            cost_overrides: OrderedMap::default(),
+            units: OrderedMap::default(),
+            points,
+            checks: Vec::new(),
+            statistics: Vec::new(),
+            incomplete: None,
+        };
+        let groups = data::groups(&report);
+        let charts = charts(&report, &groups, &["vmas".to_string()]);
+        let chart = charts.iter().find(|c| c.name == "scaling-register.latency-vs-vmas").expect("chart");
+        assert!(chart.title.contains("bars: 95% confidence intervals"), "{}", chart.title);
+        let bars = &chart.series[0].bars;
+        assert_eq!(bars.len(), 2);
+        for &(x, lo, hi) in bars {
+            assert!(x == 16.0 || x == 32.0);
+            assert!((lo - 1036.7568).abs() < 1e-3 && (hi - 4963.2432).abs() < 1e-3, "{lo} {hi}");
+        }
+        assert_eq!(chart.series[0].markers, vec![(16.0, 3000.0), (32.0, 3000.0)]);
+    }
 }

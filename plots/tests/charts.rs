@@ -42,6 +42,7 @@ fn point(index: u64, params: &[(&str, ParamValue)], seed: u64, metrics: Vec<(&st
         lockdep: Default::default(),
         lock_stat: Vec::new(),
         lock_stat_instances: Vec::new(),
+        noops: Vec::new(),
         vmalloc_in_use: vec![[0, 0]],
         checks: Vec::new(),
     }
@@ -52,8 +53,11 @@ fn report(workload: &str, points: Vec<PointReport>) -> Report {
         sim: "0.1.0".to_string(),
         workload: workload.to_string(),
         source: String::new(),
+        cost_overrides: OrderedMap::default(),
+        units: sim_core::metrics::units(),
         points,
         checks: Vec::new(),
+        statistics: Vec::new(),
         incomplete: None,
     }
 }
@@ -141,8 +145,8 @@ fn scaling_charts_show_each_strategy_with_its_slope() {
     check_svg(
         &files[1],
         &[
-            "linear (slope 1.00)",
-            "quadratic (slope 2.00)",
+            "linear (slope 1.00 ± 0.00)",
+            "quadratic (slope 2.00 ± 0.00)",
             "scaling: register.latency against vmas",
             "register.latency, mean per point (time, log scale)",
             "vmas (log scale)",
@@ -150,16 +154,23 @@ fn scaling_charts_show_each_strategy_with_its_slope() {
             "100 µs",
         ],
     );
-    check_svg(&files[3], &["linear (slope 1.00)", "mm_lock.hold, max per point"]);
+    check_svg(&files[3], &["linear (slope 1.00 ± 0.00)", "mm_lock.hold, max per point"]);
 }
 
+/// Each point is the mean over seeds with its interval as an error bar; the slope is fitted
+/// through every seed's point, as `expect slope(...)` fits it, so its interval shows the spread.
 #[test]
-fn replications_are_averaged_before_the_fit() {
+fn replications_are_averaged_and_every_seed_is_fitted() {
     let dir = scratch("replicated");
     let files = plots::draw(&scaling_report(2), &dir).expect("draw");
     let svg = check_svg(
         &files[1],
-        &["linear (slope 1.00)", "quadratic (slope 2.00)", "mean per point, averaged over 2 seeds"],
+        &[
+            "linear (slope 1.00 ± 0.25)",
+            "quadratic (slope 2.00 ± 0.25)",
+            "mean per point, averaged over 2 seeds",
+            "bars: 95% confidence intervals",
+        ],
     );
     // One line per strategy, not per seed.
     assert!(!svg.contains("seed 7"));
@@ -187,7 +198,7 @@ fn other_swept_parameters_split_the_lines() {
         ]
     );
     check_svg(&files[1], &["mm_lock, vmas=100 (slope 1.00)", "mm_lock, vmas=10000 (slope 1.00)"]);
-    check_svg(&files[3], &["mm_lock, cpus=2 (slope 1.00)", "mm_lock, cpus=8 (slope 1.00)"]);
+    check_svg(&files[3], &["mm_lock, cpus=2 (slope 1.00 ± 0.00)", "mm_lock, cpus=8 (slope 1.00 ± 0.00)"]);
 }
 
 #[test]
@@ -205,11 +216,15 @@ fn too_many_lines_hold_the_other_parameters_at_their_largest() {
     let dir = scratch("many-lines");
     let files = plots::draw(&report("many", points), &dir).expect("draw");
     // Against cpus: 2 strategies x 3 vmas lines. Against vmas: 16 would be too many.
-    let by_cpus =
-        check_svg(&files[1], &["mm_lock, vmas=100 (slope 1.00)", "mm_take_all_locks, vmas=10000 (slope 1.00)"]);
+    let by_cpus = check_svg(
+        &files[1],
+        &["mm_lock, vmas=100 (slope 1.00 ± 0.00)", "mm_take_all_locks, vmas=10000 (slope 1.00 ± 0.00)"],
+    );
     assert!(!by_cpus.contains(" at "), "nothing held fixed against cpus");
-    let by_vmas =
-        check_svg(&files[3], &["many: register.latency against vmas at cpus=8", "mm_take_all_locks (slope 1.00)"]);
+    let by_vmas = check_svg(
+        &files[3],
+        &["many: register.latency against vmas at cpus=8", "mm_take_all_locks (slope 1.00 ± 0.00)"],
+    );
     assert!(!by_vmas.contains("cpus=1"));
 }
 
@@ -306,8 +321,8 @@ fn a_saved_oom_run_gives_its_kill_latency_chart() {
         &dir.join("scaling-oom.kill_latency-vs-vmas.svg"),
         &[
             "oom-kill-latency: oom.kill_latency against vmas",
-            "mm_lock_slow (slope 1.99)",
-            "mm_take_all_locks (slope 0.99)",
+            "mm_lock_slow (slope 1.99 ± 0.02)",
+            "mm_take_all_locks (slope 0.99 ± 0.02)",
             "65530",
         ],
     );
@@ -555,4 +570,39 @@ fn long_legend_names_are_cut_short() {
     check_png(&files[0], &[BLUE, ORANGE, GREEN]);
     let texts = svg_texts(&check_svg(&files[1], &["strategy"]));
     assert_eq!(texts.iter().filter(|t| t.starts_with("a_strategy_name") && t.ends_with('…')).count(), 12);
+}
+
+/// A sweep's vmalloc use is one small panel per point on one scale, not a tangle of lines; a
+/// sweep too long for a page is shown at its largest value of each numeric parameter.
+#[test]
+fn a_sweeps_vmalloc_use_is_one_panel_per_point() {
+    let run = |vmas_values: &[u64], dir: &str| {
+        let mut points = Vec::new();
+        for strategy in ["mm_lock", "mm_take_all_locks"] {
+            for &vmas in vmas_values {
+                let params = [("strategy", name(strategy)), ("vmas", ParamValue::Int(vmas))];
+                let mut p = point(points.len() as u64, &params, 1, Vec::new());
+                p.sim_time_ns = 1_000_000;
+                p.vmalloc_in_use = vec![[0, 0], [100_000, 16 * vmas], [200_000, 0]];
+                points.push(p);
+            }
+        }
+        let dir = scratch(dir);
+        let files = plots::draw(&report("panels", points), &dir).expect("draw");
+        assert!(names(&files).contains(&"vmalloc-in-use.svg".to_string()), "{:?}", names(&files));
+        std::fs::read_to_string(dir.join("vmalloc-in-use.svg")).expect("svg")
+    };
+    let few = run(&[1024, 4096, 16384], "panels-few");
+    let texts = svg_texts(&few);
+    for label in ["mm_lock, vmas=1024", "mm_lock, vmas=16384", "mm_take_all_locks, vmas=4096"] {
+        assert!(texts.iter().any(|t| t == label), "no panel {label}: {texts:?}");
+    }
+    assert!(texts.iter().any(|t| t.starts_with("one panel per point")), "{texts:?}");
+    // Both strategies' colours, one per strategy.
+    assert!(few.contains("#1F77B4") && few.contains("#FF7F0E"));
+    let many: Vec<u64> = (4..=13).map(|e| 1u64 << e).collect();
+    let texts = svg_texts(&run(&many, "panels-many"));
+    assert!(texts.iter().any(|t| t.contains("vmalloc space in use over time at vmas=8192")), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "mm_take_all_locks, vmas=8192"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "mm_lock, vmas=16"), "{texts:?}");
 }

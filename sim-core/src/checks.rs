@@ -1,6 +1,7 @@
 //! Deciding `expect` lines against reports: per point, and across points (log-log slopes over
 //! a sweep, comparisons with the same point under another strategy).
 
+use crate::metrics::Metric;
 use crate::program::{BinOp, Check, CheckKind, Cond, Expr, HistField, MetricRef, ParamValue};
 use crate::report::{CheckResult, MetricValue, OrderedMap, PointReport};
 
@@ -11,15 +12,7 @@ fn cond_holds(when: &[Cond], params: &OrderedMap<ParamValue>) -> bool {
 fn metric(p: &PointReport, m: &MetricRef) -> Result<f64, String> {
     match (p.metric(&m.name), m.field) {
         (Some(MetricValue::Scalar(v)), None) => Ok(*v as f64),
-        (Some(MetricValue::Histogram(h)), Some(f)) => Ok(match f {
-            HistField::Count => h.count as f64,
-            HistField::Min => h.min as f64,
-            HistField::Mean => h.mean,
-            HistField::P50 => h.p50 as f64,
-            HistField::P90 => h.p90 as f64,
-            HistField::P99 => h.p99 as f64,
-            HistField::Max => h.max as f64,
-        }),
+        (Some(MetricValue::Histogram(h)), Some(f)) => Ok(h.field(f)),
         (None, _) => Err(format!("no metric {} in the report", m.name)),
         _ => Err(format!("{} and its field do not match", m.name)),
     }
@@ -63,6 +56,30 @@ fn eval(e: &Expr, p: &PointReport, points: &[PointReport]) -> Result<f64, String
     })
 }
 
+/// The unit of an expression: a metric's (`""` for counts), `None` for a bare number.
+fn expr_unit(e: &Expr) -> Option<&'static str> {
+    match e {
+        Expr::Num(_) => None,
+        Expr::Metric(m) if m.field == Some(HistField::Count) => Some(""),
+        Expr::Metric(m) => Some(Metric::by_name(&m.name).map_or("", |x| x.info().unit)),
+        Expr::Bin(a, op, b) => match (expr_unit(a), *op, expr_unit(b)) {
+            (u, BinOp::Add | BinOp::Sub, v) => u.or(v),
+            (Some(u), BinOp::Mul, None) | (None, BinOp::Mul, Some(u)) | (Some(u), BinOp::Div, None) => Some(u),
+            (None, _, None) => None,
+            // A product or a ratio of two quantities has no unit a reader would want.
+            _ => Some(""),
+        },
+    }
+}
+
+/// The unit a check's figures are in.
+fn unit(c: &Check) -> String {
+    match &c.kind {
+        CheckKind::Compare { lhs, rhs, .. } => expr_unit(lhs).or_else(|| expr_unit(rhs)).unwrap_or("").to_string(),
+        CheckKind::Slope { .. } => String::new(),
+    }
+}
+
 fn result(c: &Check, value: Option<f64>, against: Option<f64>, passed: bool) -> CheckResult {
     CheckResult {
         line: c.line,
@@ -72,6 +89,8 @@ fn result(c: &Check, value: Option<f64>, against: Option<f64>, passed: bool) -> 
         passed,
         params: OrderedMap::default(),
         note: None,
+        unit: unit(c),
+        interval: None,
     }
 }
 
@@ -90,16 +109,7 @@ pub fn point_checks(checks: &[Check], p: &PointReport) -> Vec<CheckResult> {
 
 /// Least-squares slope of ln(y) against ln(x).
 pub fn log_log_slope(xy: &[(f64, f64)]) -> Option<f64> {
-    let n = xy.len() as f64;
-    if xy.len() < 2 || xy.iter().any(|&(x, y)| x <= 0.0 || y <= 0.0) {
-        return None;
-    }
-    let pts: Vec<(f64, f64)> = xy.iter().map(|&(x, y)| (libm::log(x), libm::log(y))).collect();
-    let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
+    crate::stats::log_log_fit(xy).map(|f| f.slope)
 }
 
 /// Checks across points, in source order; one result per group (slope) or per point
@@ -148,7 +158,8 @@ pub fn cross_checks(checks: &[Check], points: &[PointReport]) -> Vec<CheckResult
                             Err(e) => note = Some(e),
                         }
                     }
-                    let slope = if note.is_none() { log_log_slope(&xy) } else { None };
+                    let fit = if note.is_none() { crate::stats::log_log_fit(&xy) } else { None };
+                    let slope = fit.map(|f| f.slope);
                     if slope.is_none() && note.is_none() {
                         note = Some(format!(
                             "a slope needs at least two values of {param} and a positive {} at each",
@@ -156,7 +167,8 @@ pub fn cross_checks(checks: &[Check], points: &[PointReport]) -> Vec<CheckResult
                         ));
                     }
                     let passed = slope.is_some_and(|s| s >= *lo && s <= *hi);
-                    out.push(CheckResult { params: key, note, ..result(c, slope, None, passed) });
+                    let interval = fit.and_then(|f| f.ci).map(|(lo, hi)| [lo, hi]);
+                    out.push(CheckResult { params: key, note, interval, ..result(c, slope, None, passed) });
                 }
             }
         }

@@ -6,11 +6,14 @@ pub mod cost;
 pub mod engine;
 pub mod kernel;
 pub mod metrics;
+#[cfg(test)]
+mod noop_tests;
 pub mod program;
 #[cfg(test)]
 mod properties;
 pub mod report;
 pub mod sim;
+pub mod stats;
 pub mod strategy;
 #[cfg(test)]
 pub mod testing;

@@ -4,7 +4,7 @@
 //! are buffered and folded into sorted (value, count) runs, so a long run of repeated values
 //! costs little memory.
 
-use crate::report::{HistSummary, MetricValue, OrderedMap};
+use crate::report::{HistSummary, MetricValue, NoopKind, NoopReport, OrderedMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetricKind {
@@ -72,6 +72,27 @@ catalogue! {
     PreemptOff = "preempt_off", Histogram, "ns", "intervals a task ran with at least one spinlock held";
     MmapFailed = "mmap.failed", Count, "", "mmap calls refused at max_map_count";
     FaultRetry = "fault.retry", Count, "", "secondary-MMU faults refused because an invalidation was in progress";
+    StepsNoop = "steps.noop", Count, "", "steps and actions that found nothing to act on (the report's noops name each line)";
+}
+
+impl MetricInfo {
+    /// The unit as reports name it: `ns`, `bytes` or `count`.
+    pub fn unit_name(&self) -> &'static str {
+        if self.unit.is_empty() {
+            "count"
+        } else {
+            self.unit
+        }
+    }
+}
+
+/// Every metric's unit, in catalogue order, for the report's `units`.
+pub fn units() -> OrderedMap<String> {
+    let mut out = OrderedMap::default();
+    for m in METRICS {
+        out.push(m.name.to_string(), m.unit_name().to_string());
+    }
+    out
 }
 
 impl Metric {
@@ -81,6 +102,31 @@ impl Metric {
 
     pub fn by_name(name: &str) -> Option<Metric> {
         METRICS.iter().find(|m| m.name == name).map(|m| m.metric)
+    }
+
+    /// One line for a reader where what a figure is made of is not plain from its name.
+    pub fn gloss(self) -> Option<&'static str> {
+        Some(match self {
+            Metric::UnregisterLatency => {
+                "mm_take_all_locks' unregister takes no mm-wide lock but waits an RCU grace period \
+                 (synchronize_rcu, the rcu_grace cost): that is nearly all of its latency"
+            }
+            Metric::MmLockHold => {
+                "first rmap lock taken to last released: reclaim and truncate of the mm's pages wait that long"
+            }
+            Metric::OomKillLatency => {
+                "SIGKILL to memory freed: a task inside mm_lock_slow notices the kill only when its O(N^2) scan ends"
+            }
+            Metric::VmallocPeak => {
+                "v13's mm_lock vmallocs two arrays of 8 bytes per VMA; the other designs allocate nothing"
+            }
+            Metric::PreemptOverflow => {
+                "preempt_count's preemption field counts to 255: a lock-all over more distinct spinlocks overflows it"
+            }
+            Metric::ReclaimStall => "an rmap walk waiting for a lock that a lock-all holds",
+            Metric::StepsNoop => "steps and actions that found nothing to act on: the warnings name their lines",
+            _ => return None,
+        })
     }
 }
 
@@ -222,11 +268,16 @@ impl Samples {
 pub struct Collector {
     scalars: Vec<u64>,
     samples: Vec<Samples>,
+    noops: Vec<NoopReport>,
 }
 
 impl Default for Collector {
     fn default() -> Self {
-        Collector { scalars: vec![0; METRICS.len()], samples: (0..METRICS.len()).map(|_| Samples::default()).collect() }
+        Collector {
+            scalars: vec![0; METRICS.len()],
+            samples: (0..METRICS.len()).map(|_| Samples::default()).collect(),
+            noops: Vec::new(),
+        }
     }
 }
 
@@ -258,6 +309,21 @@ impl Collector {
 
     pub fn get(&self, m: Metric) -> u64 {
         self.scalars[m as usize]
+    }
+
+    /// A step or action at `line` found nothing to act on at `now`: counted in `steps.noop` and
+    /// under its line and kind (few distinct ones: a short list searched in order).
+    pub fn noop(&mut self, kind: NoopKind, line: u32, now: u64) {
+        self.add(Metric::StepsNoop, 1);
+        match self.noops.iter_mut().find(|n| n.line == line && n.kind == kind) {
+            Some(n) => n.count += 1,
+            None => self.noops.push(NoopReport { line, kind, first_time_ns: now, count: 1 }),
+        }
+    }
+
+    /// The no-ops so far, in the order they first happened.
+    pub fn noops(&self) -> Vec<NoopReport> {
+        self.noops.clone()
     }
 
     /// The report's metrics, in catalogue order.

@@ -55,6 +55,8 @@ proptest! {
         bld.action(Trigger::Every { period_ns: 7_000, until_ns: Some(2_000_000) }, Action::Reclaim(Value::Const(2)));
         let r = bld.run(seed).report;
         prop_assert_eq!(r.end, End::Completed);
+        // Every no-op is counted once, under its line and kind.
+        prop_assert_eq!(scalar(&r, "steps.noop"), r.noops.iter().map(|n| n.count).sum::<u64>());
         prop_assert_eq!(scalar(&r, "race.unregister_release"), 0);
         prop_assert_eq!(scalar(&r, "deadlock.count"), 0);
         prop_assert_eq!(scalar(&r, "invalidate.missed"), 0);

@@ -65,12 +65,33 @@ pub struct Report {
     pub sim: String,
     pub workload: String,
     pub source: String,
+    /// Cost parameters set on the command line (`-p cost.NAME=DURATION`), in nanoseconds.
+    #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
+    pub cost_overrides: OrderedMap<u64>,
+    /// Every metric's unit: `ns`, `bytes` or `count` (a histogram's `count` field is a count
+    /// whatever its unit).
+    #[serde(default)]
+    pub units: OrderedMap<String>,
     pub points: Vec<PointReport>,
     pub checks: Vec<CheckResult>,
+    /// With several seeds per point: each set of parameters' metrics over its seeds (mean,
+    /// standard deviation, 95% confidence interval). Absent when every point ran once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statistics: Vec<GroupStats>,
     /// Present only in a shard's or an interrupted run's report: what `sim merge` and
     /// `--resume` need to finish it. A complete report has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete: Option<Incomplete>,
+}
+
+/// One set of parameters run under several seeds: each metric (each field of a histogram, as
+/// `register.latency.mean`) over its seeds. A histogram's fields other than `count` are taken
+/// over the seeds where it has samples; a figure no seed has is left out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupStats {
+    pub params: OrderedMap<ParamValue>,
+    pub seeds: Vec<u64>,
+    pub metrics: OrderedMap<crate::stats::Interval>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,6 +140,10 @@ pub struct PointReport {
     /// The same per lock, when asked for (`--lock-stat=instance`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lock_stat_instances: Vec<LockStatRow>,
+    /// Steps and actions that found nothing to act on, one entry per line and kind, in the
+    /// order they first happened (each also counts in `steps.noop`).
+    #[serde(default)]
+    pub noops: Vec<NoopReport>,
     /// vmalloc space in use over time: `[time_ns, bytes]` at each change (thinned to at most
     /// a few thousand points, keeping the peak).
     pub vmalloc_in_use: Vec<[u64; 2]>,
@@ -147,6 +172,77 @@ pub struct HistSummary {
     pub p90: u64,
     pub p99: u64,
     pub max: u64,
+}
+
+impl HistSummary {
+    /// One field, as `expect` names it (`.count`, `.min`, `.mean`, ...).
+    pub fn field(&self, f: crate::program::HistField) -> f64 {
+        use crate::program::HistField;
+        match f {
+            HistField::Count => self.count as f64,
+            HistField::Min => self.min as f64,
+            HistField::Mean => self.mean,
+            HistField::P50 => self.p50 as f64,
+            HistField::P90 => self.p90 as f64,
+            HistField::P99 => self.p99 as f64,
+            HistField::Max => self.max as f64,
+        }
+    }
+}
+
+/// A step or action that did nothing, at one workload line: what it found, when first, how often.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoopReport {
+    pub line: u32,
+    pub kind: NoopKind,
+    pub first_time_ns: u64,
+    pub count: u64,
+}
+
+/// Why a step or action had nothing to act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoopKind {
+    RegisterNoTarget,
+    RegisterAlready,
+    UnregisterNoTarget,
+    UnregisterMmGone,
+    UnregisterNotRegistered,
+    TouchNoVma,
+    MunmapNoVma,
+    MprotectNoVma,
+    OomKillNoTarget,
+    KillNoTarget,
+    SignalNoTarget,
+    ReclaimNoPage,
+    TruncateUnmapped,
+    VmallocFreeNothingHeld,
+}
+
+impl NoopKind {
+    /// What happened, for a warning that names the line.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            NoopKind::RegisterNoTarget => "register found no live instance of its target: nothing was registered",
+            NoopKind::RegisterAlready => "register found the driver already registered on that mm",
+            NoopKind::UnregisterNoTarget => "unregister found no instance of its target: nothing was unregistered",
+            NoopKind::UnregisterMmGone => {
+                "unregister found the target's mm gone (its owner had exited and ->release had run)"
+            }
+            NoopKind::UnregisterNotRegistered => {
+                "unregister found the driver not registered on that mm (never, its register failed, or already unregistered)"
+            }
+            NoopKind::TouchNoVma => "touch found no VMA in the mm: no page was touched",
+            NoopKind::MunmapNoVma => "munmap found no VMA in the mm: nothing was unmapped",
+            NoopKind::MprotectNoVma => "mprotect found no VMA in the mm: nothing was changed",
+            NoopKind::OomKillNoTarget => "oom_kill found no live instance of its target that was not already dying",
+            NoopKind::KillNoTarget => "kill found no live instance of its target that was not already dying",
+            NoopKind::SignalNoTarget => "signal found no live instance of its target",
+            NoopKind::ReclaimNoPage => "reclaim found no mapped page to walk",
+            NoopKind::TruncateUnmapped => "truncate found no VMA mapping the file",
+            NoopKind::VmallocFreeNothingHeld => "vmalloc_free found no vmalloc_hog space held",
+        }
+    }
 }
 
 /// One deadlock: the cycle of tasks, each holding the lock the previous one waits for.
@@ -243,6 +339,13 @@ pub struct CheckResult {
     /// Why it could not be decided, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The unit both sides are in: `ns`, `bytes`, or absent for counts, slopes and numbers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    /// For slopes fitted through three points or more: the 95% confidence interval of the
+    /// slope (its standard error times Student's t at n-2 degrees of freedom).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<[f64; 2]>,
 }
 
 impl<V> OrderedMap<V> {

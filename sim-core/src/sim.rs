@@ -7,7 +7,7 @@ use crate::kernel::ops::{Exit, Fork, Micro, Mmap, Mprotect, Munmap, Op, Touch};
 use crate::kernel::task::{Frame, Kind, Pending, State, TaskId};
 use crate::kernel::{self, Kernel, LimitError, Limits, EV_ACTION, EV_WAKE};
 use crate::program::{Action, AnchorStep, Program, StepKind, Target, Trigger, Value};
-use crate::report::{End, OrderedMap, PointReport};
+use crate::report::{End, NoopKind, OrderedMap, PointReport};
 use crate::strategy::{Register, Unregister};
 use crate::trace::{TraceData, TraceKind};
 
@@ -453,12 +453,21 @@ impl<'p> Sim<'p> {
         match &a.action {
             Action::OomKill(target) | Action::Kill(target) => {
                 let oom = matches!(a.action, Action::OomKill(_));
+                let mut killed = false;
                 for u in self.k.targets(*target) {
-                    self.kill(u, oom);
+                    killed |= self.kill(u, oom);
+                }
+                if !killed {
+                    let kind = if oom { NoopKind::OomKillNoTarget } else { NoopKind::KillNoTarget };
+                    self.k.noop(kind, a.line);
                 }
             }
             Action::Signal(target) => {
-                for u in self.k.targets(*target) {
+                let targets = self.k.targets(*target);
+                if targets.is_empty() {
+                    self.k.noop(NoopKind::SignalNoTarget, a.line);
+                }
+                for u in targets {
                     let task = &mut self.k.tasks[u as usize];
                     if task.in_kernel {
                         task.sigpending = true;
@@ -489,6 +498,9 @@ impl<'p> Sim<'p> {
                 }
             }
             Action::VmallocFree(bytes) => {
+                if self.k.hogs.is_empty() {
+                    self.k.noop(NoopKind::VmallocFreeNothingHeld, a.line);
+                }
                 let mut freed = 0;
                 while freed < *bytes {
                     let Some(area) = self.k.hogs.pop() else { break };
@@ -505,12 +517,13 @@ impl<'p> Sim<'p> {
         }
     }
 
-    /// SIGKILL: the task dies at once if it is in user space, else where it next checks.
-    fn kill(&mut self, u: TaskId, oom: bool) {
+    /// SIGKILL: the task dies at once if it is in user space, else where it next checks; false
+    /// if it was dying already (or stuck), so the kill did nothing.
+    fn kill(&mut self, u: TaskId, oom: bool) -> bool {
         let now = self.k.now();
         let task = &mut self.k.tasks[u as usize];
         if task.exiting || task.fatal.is_some() || matches!(task.state, State::Done | State::Stuck) {
-            return;
+            return false;
         }
         task.fatal = Some((now, oom));
         let mm = task.mm;
@@ -524,7 +537,7 @@ impl<'p> Sim<'p> {
         }
         self.k.record(u, TraceKind::Kill);
         if in_kernel {
-            return;
+            return true;
         }
         match state {
             State::Running => {
@@ -541,6 +554,7 @@ impl<'p> Sim<'p> {
             // Queued for a CPU at a step boundary: it exits when it runs.
             _ => {}
         }
+        true
     }
 
     fn finish(mut self, params: OrderedMap<crate::program::ParamValue>, end: End) -> PointRun {
@@ -568,6 +582,7 @@ impl<'p> Sim<'p> {
             fingerprint: k.sched.fingerprint().hex(),
             end,
             vmalloc_in_use: thin(&k.vmalloc_series, 2000),
+            noops: k.metrics.noops(),
             metrics: k.metrics.finish(),
             deadlocks: k.deadlocks,
             lockdep,

@@ -10,9 +10,11 @@
 # mm_take_all_locks.
 # The workload: a process of N anonymous VMAs touches 2000 pages and forks a peer that shares
 # its anon_vmas; both keep touching pages while the process registers and unregisters 60 times
-# (200 us apart) and page reclaim walks one random mapped page every 10 us (pages are touched
-# faster than reclaim frees them, so it always finds some). With `registering=no` the same mms
-# run the same time without registering.
+# (200 us apart) and page reclaim walks one random mapped page every 10 us (while the processes
+# touch, pages are mapped faster than reclaim frees them; while a long lock-all, or the merged
+# unregister's RCU wait, keeps them from touching, reclaim runs out of mapped pages and those
+# ticks find nothing: `steps.noop`). With `registering=no` the same mms run the same time
+# without registering.
 # What the model shows: the 90th percentile of reclaim.stall grows as N (v13, merged) and N^2
 # (fallback); with no registration there is no stall at all.
 workload "11-rmap-stall"

@@ -184,6 +184,18 @@ impl<'p> Kernel<'p> {
         }
     }
 
+    /// A step or action at `line` had nothing to act on (`steps.noop`, the report's `noops`).
+    pub fn noop(&mut self, kind: crate::report::NoopKind, line: u32) {
+        let now = self.sched.now();
+        self.metrics.noop(kind, line, now);
+    }
+
+    /// Task `t`'s current step had nothing to act on.
+    pub fn step_noop(&mut self, t: TaskId, kind: crate::report::NoopKind) {
+        let line = self.tasks[t as usize].line;
+        self.noop(kind, line);
+    }
+
     fn fail_limit(&mut self, t: TaskId, message: String) {
         if self.limit_error.is_none() {
             let line = self.tasks.get(t as usize).map_or(0, |x| x.line);

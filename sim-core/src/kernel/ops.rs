@@ -10,6 +10,7 @@ use super::Kernel;
 use crate::cost::Cost;
 use crate::metrics::Metric;
 use crate::program::{BlockId, DriverId, FileId, Strategy, TargetId};
+use crate::report::NoopKind;
 use crate::strategy::{Register, Unregister};
 use crate::trace::TraceKind;
 
@@ -218,11 +219,12 @@ pub struct Munmap {
     left: Option<u64>,
     pc: u8,
     vma: VmaId,
+    unmapped: bool,
 }
 
 impl Munmap {
     pub fn new(count: Option<u64>) -> Munmap {
-        Munmap { left: count, pc: 0, vma: 0 }
+        Munmap { left: count, pc: 0, vma: 0, unmapped: false }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -245,11 +247,15 @@ impl Munmap {
                 match pick {
                     Some(v) => {
                         self.vma = v;
+                        self.unmapped = true;
                         self.pc = 2;
                         let work = k.cost(Cost::MunmapVma);
                         Micro::Call(Op::Invalidate(Invalidate::new(v, true, work)))
                     }
                     None => {
+                        if !self.unmapped {
+                            k.step_noop(t, NoopKind::MunmapNoVma);
+                        }
                         self.pc = 3;
                         Micro::Unlock { lock: sem, before: 0 }
                     }
@@ -412,11 +418,12 @@ pub struct Touch {
     pte: super::ptes::PteId,
     iter: u64,
     current: Option<DriverId>,
+    touched: bool,
 }
 
 impl Touch {
     pub fn new(count: u64) -> Touch {
-        Touch { left: count, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None }
+        Touch { left: count, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None, touched: false }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -429,7 +436,13 @@ impl Touch {
                         return Micro::Done;
                     }
                     self.left -= 1;
-                    let Some(v) = random_vma(k, t, mm) else { return Micro::Done };
+                    let Some(v) = random_vma(k, t, mm) else {
+                        if !self.touched {
+                            k.step_noop(t, NoopKind::TouchNoVma);
+                        }
+                        return Micro::Done;
+                    };
+                    self.touched = true;
                     self.vma = v;
                     self.page = k.tasks[t as usize].rng.below(k.mem.vma(v).pages);
                     self.pc = 1;
@@ -482,11 +495,12 @@ pub struct Mprotect {
     pc: u8,
     vma: VmaId,
     target: VmaId,
+    changed: bool,
 }
 
 impl Mprotect {
     pub fn new(count: u64) -> Mprotect {
-        Mprotect { left: count, pc: 0, vma: 0, target: 0 }
+        Mprotect { left: count, pc: 0, vma: 0, target: 0, changed: false }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -510,9 +524,13 @@ impl Mprotect {
                     }
                     self.left -= 1;
                     let Some(v) = random_vma(k, t, mm) else {
+                        if !self.changed {
+                            k.step_noop(t, NoopKind::MprotectNoVma);
+                        }
                         self.left = 0;
                         continue;
                     };
+                    self.changed = true;
                     self.vma = v;
                     self.target = v;
                     let splits =
@@ -854,11 +872,12 @@ pub struct Reclaim {
     page: u64,
     lock: LockId,
     walk_start: Option<u64>,
+    walked: bool,
 }
 
 impl Reclaim {
     pub fn new(count: u64) -> Reclaim {
-        Reclaim { left: count, pc: 0, vma: 0, page: 0, lock: 0, walk_start: None }
+        Reclaim { left: count, pc: 0, vma: 0, page: 0, lock: 0, walk_start: None, walked: false }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -868,6 +887,9 @@ impl Reclaim {
                     k.metrics.sample(Metric::RmapWalk, k.now() - start);
                 }
                 if self.left == 0 || k.mem.ptes.present_len() == 0 {
+                    if !self.walked {
+                        k.step_noop(t, NoopKind::ReclaimNoPage);
+                    }
                     return Micro::Done;
                 }
                 self.left -= 1;
@@ -896,6 +918,7 @@ impl Reclaim {
                     return Micro::Unlock { lock: self.lock, before: 0 };
                 }
                 let mm = k.mem.vma(self.vma).mm;
+                self.walked = true;
                 let mut cost = k.cost(Cost::RmapWalk);
                 let mut iter = k.mem.mm(mm).registered;
                 while let Some(d) = lowest(&mut iter) {
@@ -932,7 +955,7 @@ impl Truncate {
         Truncate { file, pc: 0, last: None, start: 0 }
     }
 
-    fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
+    fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let lock = k.mem.files[self.file as usize].lock;
         match self.pc {
             0 => {
@@ -953,6 +976,9 @@ impl Truncate {
                         Micro::Call(Op::Invalidate(Invalidate::new(v, true, work)))
                     }
                     None => {
+                        if self.last.is_none() {
+                            k.step_noop(t, NoopKind::TruncateUnmapped);
+                        }
                         self.pc = 2;
                         Micro::Unlock { lock, before: 0 }
                     }

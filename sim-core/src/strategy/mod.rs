@@ -17,6 +17,7 @@ use crate::kernel::vmalloc::Area;
 use crate::kernel::Kernel;
 use crate::metrics::Metric;
 use crate::program::{DriverId, Strategy, Target};
+use crate::report::NoopKind;
 use crate::trace::TraceKind;
 use plan::{Cursor, Plan, PlanStep};
 use std::rc::Rc;
@@ -115,6 +116,19 @@ impl Each {
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        if self.mms.is_none() && self.target.is_some() {
+            let found = self.target.is_some_and(|target| match self.kind {
+                Kind::Unregister => !k.named(target).is_empty(),
+                Kind::Register => !k.targets(target).is_empty(),
+            });
+            if !found {
+                let kind = match self.kind {
+                    Kind::Register => NoopKind::RegisterNoTarget,
+                    Kind::Unregister => NoopKind::UnregisterNoTarget,
+                };
+                k.step_noop(t, kind);
+            }
+        }
         let mms = self.mms.get_or_insert_with(|| {
             let own = k.tasks[t as usize].mm;
             match self.target {
@@ -439,8 +453,54 @@ impl Update {
         }
     }
 
+    /// Pins the mm where the caller must and decides whether there is anything to do; a call
+    /// with nothing to do is a no-op of the step (not one that races with ->release: that is
+    /// counted as the race).
+    fn begin(&mut self, k: &mut Kernel, t: TaskId, s: Strategy) -> bool {
+        let noop = self.nothing_to_do(k, s);
+        if let Some(kind) = noop {
+            k.step_noop(t, kind);
+        }
+        let go = self.decide(k, s);
+        assert_eq!(go, noop.is_none() && !self.race_skip(k, s), "a call skipped is a no-op or a race, never both");
+        go
+    }
+
+    /// Why this call will find nothing to act on, if it will; read before `decide` changes the
+    /// mm's state.
+    fn nothing_to_do(&self, k: &Kernel, s: Strategy) -> Option<NoopKind> {
+        let m = k.mem.mm(self.mm);
+        let slot = m.notifiers[self.driver as usize];
+        match self.kind {
+            Kind::Register if self.foreign && (m.users == 0 || m.exiting) => Some(NoopKind::RegisterNoTarget),
+            Kind::Register if slot.registered => Some(NoopKind::RegisterAlready),
+            Kind::Register => None,
+            Kind::Unregister if s == Strategy::MmTakeAllLocks => {
+                (!slot.mm_count_pin).then_some(NoopKind::UnregisterNotRegistered)
+            }
+            Kind::Unregister if self.foreign && k.p.options.unregister_pins_mm && (m.users == 0 || m.exiting) => {
+                Some(NoopKind::UnregisterMmGone)
+            }
+            Kind::Unregister if self.race_skip(k, s) => None,
+            Kind::Unregister => (!slot.registered).then_some(NoopKind::UnregisterNotRegistered),
+        }
+    }
+
+    /// An unpinned v13 unregister from another task that finds the owner exiting or gone after
+    /// registering there: the race, not a no-op.
+    fn race_skip(&self, k: &Kernel, s: Strategy) -> bool {
+        let m = k.mem.mm(self.mm);
+        let slot = m.notifiers[self.driver as usize];
+        self.kind == Kind::Unregister
+            && s != Strategy::MmTakeAllLocks
+            && self.foreign
+            && !k.p.options.unregister_pins_mm
+            && (m.exiting || m.gone)
+            && (slot.registered || slot.ever_registered)
+    }
+
     /// Pins the mm where the caller must and decides whether there is anything to do.
-    fn begin(&mut self, k: &mut Kernel, _t: TaskId, s: Strategy) -> bool {
+    fn decide(&mut self, k: &mut Kernel, s: Strategy) -> bool {
         let d = self.driver as usize;
         let m = k.mem.mm(self.mm);
         match self.kind {
