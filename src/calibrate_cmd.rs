@@ -139,6 +139,9 @@ pub fn render(c: &Calibration) -> String {
         let default = Cost::by_name(name).map_or(String::new(), |k| format!("{} ns", k.info().default_ns));
         out.push_str(&format!("  {name:<16} {v:>8.2} ns   (default {default})\n"));
     }
+    if !c.costs.contains_key(Cost::SpinLockCold.name()) {
+        out.push_str("  spin_lock_cold not measured: the two threads never ran on two CPUs at once\n");
+    }
     out.push_str("\nkeep them with --json FILE; then: sim costs --from FILE, sim run WORKLOAD --costs FILE\n");
     out
 }

@@ -231,9 +231,11 @@ fn calibrate_writes_a_row_per_design_with_both_exponents_and_the_costs() {
         }
     }
     assert!(rows[1]["per_sort_step_ns"].is_number() && rows[2]["per_lock_ns"].is_null());
-    for cost in ["spin_lock_warm", "spin_lock_cold", "spin_unlock", "vma_step", "lock_compare", "array_store"] {
+    for cost in ["spin_lock_warm", "spin_unlock", "vma_step", "lock_compare", "array_store"] {
         assert!(v["costs"][cost].is_number(), "no measured {cost}");
     }
+    // Measured only if the two threads ran on two CPUs at once, which a busy machine may not allow.
+    assert!(v["costs"].get("spin_lock_cold").is_none_or(|c| c.is_number()));
     // What it wrote reads back.
     let back = sim(&["costs", "--from", json.to_str().expect("utf-8")]);
     assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));

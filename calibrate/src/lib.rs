@@ -226,7 +226,9 @@ pub fn calibrate(plan: &Plan, step: &mut dyn FnMut(&str) -> bool) -> Result<Opti
     let med = |v: &[f64]| median(v).unwrap_or(0.0);
     let mut costs = BTreeMap::new();
     costs.insert(Cost::SpinLockWarm.name().to_string(), locks.warm_ns);
-    costs.insert(Cost::SpinLockCold.name().to_string(), locks.cold_ns);
+    if let Some(cold) = locks.cold_ns {
+        costs.insert(Cost::SpinLockCold.name().to_string(), cold);
+    }
     costs.insert(Cost::SpinUnlock.name().to_string(), locks.unlock_ns);
     let mut vma_step = None;
     if let Some(((_, i), s)) = largest(Design::MmLockSlow) {
@@ -342,7 +344,8 @@ mod tests {
             assert!(row.points.iter().all(|p| p.host_ns > 0.0 && p.sim_ns > 0 && p.locks > 0));
         }
         assert!(c.designs[1].per_sort_step_ns.is_some() && c.designs[2].per_lock_ns.is_none());
-        for name in ["spin_lock_warm", "spin_lock_cold", "spin_unlock", "vma_step", "lock_compare", "array_store"] {
+        // spin_lock_cold needs the two threads on two CPUs, which a busy machine may not give.
+        for name in ["spin_lock_warm", "spin_unlock", "vma_step", "lock_compare", "array_store"] {
             assert!(c.costs.contains_key(name), "{name}");
         }
         let mut left = 4;
