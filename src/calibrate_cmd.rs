@@ -130,6 +130,13 @@ pub fn render(c: &Calibration) -> String {
         exec::group(c.reclaim_walks),
         c.layout
     );
+    if c.preempted_batches > 0 {
+        out.push_str(&format!(
+            "{} of {} timed batches were preempted by other programs: their wait for a CPU is taken off\n",
+            exec::group(c.preempted_batches),
+            exec::group(c.batches)
+        ));
+    }
     out.push_str("host: median lock-all + unlock; sim: the model's register.latency (defaults); sim, host $: the model with the costs below\n");
     for row in &c.designs {
         render_row(&mut out, row);
@@ -140,7 +147,9 @@ pub fn render(c: &Calibration) -> String {
         out.push_str(&format!("  {name:<16} {v:>8.2} ns   (default {default})\n"));
     }
     if !c.costs.contains_key(Cost::SpinLockCold.name()) {
-        out.push_str("  spin_lock_cold not measured: the two threads never ran on two CPUs at once\n");
+        out.push_str(
+            "  spin_lock_cold not measured: in no round did both threads keep a CPU of their own (a busy machine)\n",
+        );
     }
     out.push_str("\nkeep them with --json FILE; then: sim costs --from FILE, sim run WORKLOAD --costs FILE\n");
     out

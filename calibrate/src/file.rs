@@ -17,6 +17,10 @@ pub struct Calibration {
     pub reclaim_walks: u64,
     /// Timing rounds per point (each point's time is the median of its rounds).
     pub rounds: u32,
+    /// Timed batches, and those during which another program had this thread's CPU (their
+    /// wait taken off; one that waited more than it ran is dropped).
+    pub batches: u64,
+    pub preempted_batches: u64,
     /// The layout both sides locked, in words.
     pub layout: String,
     pub designs: Vec<DesignRow>,
@@ -147,6 +151,8 @@ mod tests {
             host_cpus: 2,
             reclaim_walks: 10,
             rounds: 9,
+            batches: 27,
+            preempted_batches: 1,
             layout: "test".into(),
             designs: vec![row()],
             costs: [("lock_compare".to_string(), 3.25), ("vma_step".to_string(), 0.4)].into_iter().collect(),

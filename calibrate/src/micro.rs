@@ -8,8 +8,9 @@
 
 use crate::fit::median;
 use crate::host::{next_random, Object};
+use crate::sched::{current_cpu, run_delay_ns};
 use std::hint::spin_loop;
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::time::Instant;
 
 /// Objects per round: 16 KiB, well inside L1, so only the lock line's owner varies.
@@ -20,7 +21,7 @@ const OBJECTS: usize = 256;
 pub struct LockCosts {
     pub warm_ns: f64,
     pub unlock_ns: f64,
-    /// `None` if no round ran the two threads on two CPUs.
+    /// `None` if in no round both threads kept a CPU of their own.
     pub cold_ns: Option<f64>,
 }
 
@@ -39,13 +40,6 @@ fn wait_for(turn: &AtomicU32, want: u32, quit: u32) -> u32 {
             std::thread::yield_now();
         }
     }
-}
-
-/// The CPU this thread is running on, where Linux says (`/proc/thread-self/stat`, field 39).
-fn current_cpu() -> Option<i64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // The command name, field 2, is in parentheses and may hold spaces: count after it.
-    stat.rsplit_once(')')?.1.split_whitespace().nth(36)?.parse().ok()
 }
 
 /// Takes every lock along the chain; ns per acquire.
@@ -106,27 +100,42 @@ pub fn lock_costs(rounds: u32, go: &mut dyn FnMut() -> bool) -> LockCosts {
     const QUIT: u32 = 2;
     let turn = AtomicU32::new(MAIN);
     let helper_cpu = AtomicI64::new(-1);
+    // The helper waited for a CPU since it handed its lines over: another program may have
+    // pushed them out of its cache during the last round, which then does not count.
+    let helper_waited = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
+            let mut handed = run_delay_ns();
             while wait_for(&turn, HELPER, QUIT) == HELPER {
+                helper_waited.store(run_delay_ns() != handed, Ordering::Relaxed);
                 touch(&objects);
                 helper_cpu.store(current_cpu().unwrap_or(-1), Ordering::Relaxed);
+                handed = run_delay_ns();
                 turn.store(MAIN, Ordering::Release);
             }
         });
+        // A round counts once the next one shows the helper kept its CPU through it.
+        let mut pending = None;
         for _ in 0..rounds {
             if !go() {
                 break;
             }
             turn.store(HELPER, Ordering::Release);
             wait_for(&turn, MAIN, QUIT);
+            if let Some(ns) = pending.take() {
+                if !helper_waited.load(Ordering::Relaxed) {
+                    cold.push(ns);
+                }
+            }
+            let before = run_delay_ns();
             let ns = chase(&objects);
+            let kept_cpu = run_delay_ns() == before;
             release(&objects);
-            // A round where both threads ran on one CPU (another program had the other) moved
-            // no line: it does not count.
+            // Both threads on one CPU (another program had the other) moved no line.
             let helper = helper_cpu.load(Ordering::Relaxed);
-            if helper < 0 || current_cpu() != Some(helper) {
-                cold.push(ns);
+            let two_cpus = helper < 0 || current_cpu() != Some(helper);
+            if kept_cpu && two_cpus {
+                pending = Some(ns);
             }
         }
         turn.store(QUIT, Ordering::Release);
@@ -154,13 +163,5 @@ mod tests {
         });
         assert_eq!(early.cold_ns, None);
         assert_eq!(stopped, 1);
-    }
-
-    #[test]
-    fn this_threads_cpu_is_read_where_linux_tells_it() {
-        if cfg!(target_os = "linux") {
-            let cpu = current_cpu().expect("a CPU number");
-            assert!((0..65_536).contains(&cpu), "{cpu}");
-        }
     }
 }
