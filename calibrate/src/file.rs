@@ -18,7 +18,7 @@ pub struct Calibration {
     /// Timing rounds per point (each point's time is the median of its rounds).
     pub rounds: u32,
     /// Timed batches, and those during which another program had this thread's CPU (their
-    /// wait taken off; one that waited more than it ran is dropped).
+    /// wait taken off; one that ran for less than a tenth of its time is dropped).
     pub batches: u64,
     pub preempted_batches: u64,
     /// The layout both sides locked, in words.

@@ -147,8 +147,8 @@ fn copies(l: Layout) -> u64 {
 /// Times `k` lock-alls back to back, over the copies in turn: ns per call, and per call of
 /// v13's fill and sort. The copies are read first, untimed, so that what the rounds of other
 /// points evicted is back in the last-level cache. Time the thread spent waiting for a CPU
-/// (another program had it) is not the lock-all's: it is taken off, and a batch that waited
-/// more than it ran is dropped. Returns whether the batch waited at all.
+/// (another program had it) is not the lock-all's: it is taken off, and a batch that ran for
+/// less than a tenth of its time is dropped. Returns whether the batch waited at all.
 fn batch(design: Design, mms: &[HostMm], k: u32, s: &mut Samples) -> bool {
     let (mut fill, mut sort) = (0u64, 0u64);
     std::hint::black_box(mms.iter().map(HostMm::touch).fold(0, u64::wrapping_add));
@@ -166,7 +166,7 @@ fn batch(design: Design, mms: &[HostMm], k: u32, s: &mut Samples) -> bool {
         (Some(a), Some(b)) => b.saturating_sub(a) as f64,
         _ => 0.0,
     };
-    if waited * 2.0 > wall {
+    if waited > 0.9 * wall {
         return true;
     }
     // Only v13's sort phase can be told apart; the wait is charged to the whole.
