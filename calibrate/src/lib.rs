@@ -73,32 +73,23 @@ fn pow2(lo: u32, hi: u32) -> Vec<u32> {
 }
 
 impl Plan {
-    /// 2^10..2^14 VMAs for the linear designs, 2^8..2^11 for v11's O(N²) scan.
+    /// The linear designs at 2^lo..2^hi VMAs, v11's O(N²) scan at 2^8..2^slow_hi.
+    fn powers(mode: &'static str, (lo, hi): (u32, u32), slow_hi: u32, rounds: u32, batch_ns: u64) -> Plan {
+        let sizes = Design::ALL
+            .iter()
+            .map(|&d| (d, if d == Design::MmLockSlow { pow2(8, slow_hi) } else { pow2(lo, hi) }))
+            .collect();
+        Plan { mode, sizes, rounds, batch_ns }
+    }
+
+    /// 2^10..2^14 VMAs for the linear designs, 2^8..2^11 for v11.
     pub fn quick() -> Plan {
-        Plan {
-            mode: "quick",
-            sizes: vec![
-                (Design::MmTakeAllLocks, pow2(10, 14)),
-                (Design::MmLock, pow2(10, 14)),
-                (Design::MmLockSlow, pow2(8, 11)),
-            ],
-            rounds: 41,
-            batch_ns: 1_000_000,
-        }
+        Plan::powers("quick", (10, 14), 11, 41, 1_000_000)
     }
 
     /// 2^8..2^16 VMAs (max_map_count is 65 530), v11 to 2^13.
     pub fn full() -> Plan {
-        Plan {
-            mode: "full",
-            sizes: vec![
-                (Design::MmTakeAllLocks, pow2(8, 16)),
-                (Design::MmLock, pow2(8, 16)),
-                (Design::MmLockSlow, pow2(8, 13)),
-            ],
-            rounds: 61,
-            batch_ns: 2_000_000,
-        }
+        Plan::powers("full", (8, 16), 13, 61, 2_000_000)
     }
 
     /// A couple of seconds at most: for tests of the plumbing, not for figures.
