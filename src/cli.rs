@@ -15,6 +15,7 @@ deadlocks.\n\nStart with:\n  sim run workloads/gru.wl              one workload,
 sim run workloads/scaling.wl --plots out   a sweep, with its charts\n  \
 sim check                              the 2008 debate's claims, judged by the model\n  \
 sim costs                              the cost-model parameters\n  \
+sim calibrate --quick                  the lock-alls timed on this machine beside the model\n  \
 sim maps PID > FILE                    a real process's layout, for `mmap maps \"FILE\"`\n  \
 sim bench hold                         engine speed",
     after_help = "Exit status: 0 all went well, 1 an `expect` failed, 2 bad input or command line."
@@ -74,8 +75,31 @@ Exit status 0, or 2 if a file cannot be read or the two hold different points.")
     Diff(DiffArgs),
     /// Print the cost-model parameters with their defaults, units and meanings
     #[command(long_about = "Print every cost-model parameter: its name (for `machine { cost NAME DURATION }`), \
-its default, its unit and what it stands for.")]
-    Costs,
+its default, its unit and what it stands for. With --from FILE (written by `sim calibrate --json FILE`), \
+the values measured on that host beside the defaults, and the two ways to run a workload with them.\n\n\
+Examples:\n  sim costs\n  sim costs --from out/calibrate.json")]
+    Costs(CostsArgs),
+    /// Time the lock-all designs for real on this machine, beside the model's run of the same layouts
+    #[command(long_about = "Run the three lock-all algorithms for real on this host and set their scaling \
+beside the model's.\n\n\
+Each design's algorithm takes real spinlocks in this process's memory, laid out as a process's VMAs share \
+them: three of every four VMAs anonymous, each with its own anon_vma; every fourth a shared mapping of one of \
+16 files; the objects at shuffled slab addresses, so address order is not VMA order. v13 mm_lock fills two \
+arrays, heap-sorts them with v13's comparator and takes the locks in address order; v11 mm_lock_slow scans \
+every VMA for the next address, O(N x locks); 2.6.27 mm_take_all_locks takes a global mutex and makes two \
+passes that mark each object the first time it is seen, testing a signal flag at every VMA. A second thread \
+does reclaim-like walks (take a random object's lock, hold it briefly, release) for real contention. Each \
+point is the median of its rounds of back-to-back lock-alls; the model runs the same layouts \
+(register.latency, default costs).\n\n\
+Per design it prints the host's and the model's fitted log-log exponent of time in N, the host's ns per \
+lock and per sort comparison, and at the end the cost-model parameters these give (spin_lock_warm, \
+spin_lock_cold, spin_unlock, vma_step, lock_compare, array_store) beside their defaults.\n\n\
+--quick: 2^10..2^14 VMAs (v11: 2^8..2^11), under a minute. Default: 2^8..2^16 (v11: to 2^13), a few \
+minutes. Times depend on this machine and its load (nothing else in sim does): run it on a quiet machine; \
+each point shows how far its rounds spread.\n\n\
+Examples:\n  sim calibrate --quick\n  sim calibrate --json out/calibrate.json\n  \
+sim costs --from out/calibrate.json\n  sim run workloads/scaling.wl --costs out/calibrate.json")]
+    Calibrate(CalibrateArgs),
     /// Benchmark the engine and the model
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -138,6 +162,32 @@ pub struct RunArgs {
     #[arg(long)]
     pub all: bool,
     /// No progress bar and no summary (errors still go to standard error)
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Run with the `costs` of this JSON file (`sim calibrate --json`) over the workload's
+    #[arg(long, value_name = "FILE")]
+    pub costs: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct CostsArgs {
+    /// A calibration file (`sim calibrate --json FILE`): show its measured costs beside the defaults
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct CalibrateArgs {
+    /// Fewer and smaller layouts and fewer rounds: under a minute
+    #[arg(long)]
+    pub quick: bool,
+    /// Three tiny layouts, three rounds: seconds, for tests (figures meaningless)
+    #[arg(long, hide = true, conflicts_with = "quick")]
+    pub tiny: bool,
+    /// Write the results as JSON here (`-` for standard output; the table then goes to standard error)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// No progress bar and no table
     #[arg(short, long)]
     pub quiet: bool,
 }

@@ -5,8 +5,14 @@ use crate::{Outcome, UserError};
 use sim_core::kernel::Limits;
 use sim_core::sim::{self, Observe};
 
-pub fn check(w: &dsl::Workload, spec: &RunSpec, limits: Limits) -> Result<Outcome, UserError> {
-    let program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
+pub fn check(
+    w: &dsl::Workload,
+    spec: &RunSpec,
+    limits: Limits,
+    costs: &[(sim_core::cost::Cost, f64)],
+) -> Result<Outcome, UserError> {
+    let mut program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
+    calibrate::file::apply(&mut program.machine.costs, costs);
     let observe = Observe { events: true, ..Observe::default() };
     let mut runs = Vec::new();
     for _ in 0..2 {

@@ -70,6 +70,8 @@ pub struct ExecOptions {
     pub quiet: bool,
     /// The index of the run to trace, if any.
     pub trace: Option<u64>,
+    /// Costs laid over every program's (`sim run --costs`).
+    pub costs: Vec<(sim_core::cost::Cost, f64)>,
 }
 
 pub struct Executed {
@@ -98,7 +100,9 @@ pub fn execute(
     let mut programs = Vec::with_capacity(todo.len());
     for &i in todo {
         let spec = &specs[i as usize];
-        programs.push((spec, w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?));
+        let mut program = w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?;
+        calibrate::file::apply(&mut program.machine.costs, &opts.costs);
+        programs.push((spec, program));
     }
     let single = todo.len() == 1;
     let results: Vec<Option<Result<Option<PointReport>, UserError>>> = crate::balance::run(

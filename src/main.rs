@@ -4,6 +4,7 @@
 
 mod balance;
 mod bench;
+mod calibrate_cmd;
 mod check_cmd;
 mod cli;
 mod costs;
@@ -77,7 +78,11 @@ fn run(args: cli::Cli) -> Result<Outcome, UserError> {
         cli::Command::Merge(a) => merge::run(a),
         cli::Command::Maps(a) => maps_cmd::run(a),
         cli::Command::Diff(a) => diff::run(a),
-        cli::Command::Costs => costs::print(),
+        cli::Command::Costs(a) => costs::run(a),
+        cli::Command::Calibrate(a) => {
+            exec::handle_ctrl_c();
+            calibrate_cmd::run(a)
+        }
         cli::Command::Bench(b) => bench::run(b),
     }
 }

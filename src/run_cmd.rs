@@ -13,8 +13,12 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     let w = exec::load(&args.file, &args.params)?;
     let specs = exec::plan(&w, args.seed, args.seeds);
     let limits = Limits { max_events: args.max_events, until_ns: args.until, ..Limits::default() };
+    let costs = match &args.costs {
+        Some(path) => crate::costs::read(path)?,
+        None => Vec::new(),
+    };
     if args.check_determinism {
-        return crate::determinism::check(&w, &specs[0], limits);
+        return crate::determinism::check(&w, &specs[0], limits, &costs);
     }
     let trace_index = match &args.trace {
         Some(_) if args.trace_point == 0 || args.trace_point > specs.len() => {
@@ -31,7 +35,7 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     let done = if args.resume { resume(&args, &w, &specs)? } else { vec![None; specs.len()] };
     let todo: Vec<u64> =
         specs.iter().filter(|s| in_shard(s) && done[s.index as usize].is_none()).map(|s| s.index).collect();
-    let opts = ExecOptions { jobs: exec::jobs(args.jobs), limits, quiet: args.quiet, trace: trace_index };
+    let opts = ExecOptions { jobs: exec::jobs(args.jobs), limits, quiet: args.quiet, trace: trace_index, costs };
     let ex = exec::execute(&w, &specs, &todo, done, &opts)?;
 
     let selected: Vec<&RunSpec> = specs.iter().filter(|s| in_shard(s)).collect();

@@ -437,3 +437,81 @@ fn seeds_cost_flags_and_several_bad_files_are_told_apart() {
     let err = text(&out.stderr);
     assert!(err.contains("did you mean 'mm_lock'?\n\n") && err.contains("bad-b.wl:1:23: error"), "{err}");
 }
+
+#[test]
+fn calibrate_writes_a_row_per_design_with_both_exponents_and_the_costs() {
+    let json = tmp("calibrate.json");
+    let out = sim(&["calibrate", "--tiny", "--json", json.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for design in ["mm_lock", "mm_lock_slow", "mm_take_all_locks"] {
+        assert!(table.contains(&format!("\n{design}\n")), "no table for {design}:\n{table}");
+    }
+    assert!(table.contains("exponent in N: host"), "{table}");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("written")).expect("JSON");
+    let rows = v["designs"].as_array().expect("designs");
+    let names: Vec<&str> = rows.iter().map(|r| r["design"].as_str().expect("design")).collect();
+    assert_eq!(names, ["mm_take_all_locks", "mm_lock", "mm_lock_slow"]);
+    for r in rows {
+        for field in ["host_exponent", "sim_exponent", "sim_host_costs_exponent", "per_lock_ns", "per_sort_step_ns"] {
+            assert!(r.get(field).is_some(), "{} has no {field}", r["design"]);
+        }
+        assert!(r["host_exponent"].is_number() && r["sim_exponent"].is_number(), "{r}");
+        let points = r["points"].as_array().expect("points");
+        assert!(!points.is_empty());
+        for p in points {
+            for field in ["vmas", "locks", "host_ns", "sim_ns"] {
+                assert!(p[field].as_f64().is_some_and(|x| x > 0.0), "{}: {field} in {p}", r["design"]);
+            }
+        }
+    }
+    assert!(rows[1]["per_sort_step_ns"].is_number() && rows[2]["per_lock_ns"].is_null());
+    for cost in ["spin_lock_warm", "spin_unlock", "vma_step", "lock_compare", "array_store"] {
+        assert!(v["costs"][cost].is_number(), "no measured {cost}");
+    }
+    // Measured only if the two threads ran on two CPUs at once, which a busy machine may not allow.
+    assert!(v["costs"].get("spin_lock_cold").is_none_or(|c| c.is_number()));
+    // What it wrote reads back.
+    let back = sim(&["costs", "--from", json.to_str().expect("utf-8")]);
+    assert_eq!(back.status.code(), Some(0), "{}", text(&back.stderr));
+}
+
+#[test]
+fn costs_from_a_calibration_file_show_beside_the_defaults_and_run_a_workload() {
+    let out = sim(&["costs", "--from", "tests/data/calibrate.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let row = |name: &str| table.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or("").to_string();
+    assert!(row("lock_compare").contains(" 6 ") && row("lock_compare").contains("3.43"), "{table}");
+    assert!(!row("fault").contains('.'), "an unmeasured cost shows no measured value: {}", row("fault"));
+    assert!(table.contains("--costs tests/data/calibrate.json"), "{table}");
+    assert!(table.contains("  cost vma_step 1ns\n") && table.contains("  cost lock_compare 3ns\n"), "{table}");
+
+    let plain = sim(&["run", "tests/golden/tiny-mixed.wl", "--json", "-", "-q"]);
+    let calibrated =
+        sim(&["run", "tests/golden/tiny-mixed.wl", "--json", "-", "-q", "--costs", "tests/data/calibrate.json"]);
+    assert_eq!(calibrated.status.code(), Some(0), "{}", text(&calibrated.stderr));
+    assert_ne!(plain.stdout, calibrated.stdout, "--costs changed nothing");
+    let again =
+        sim(&["run", "tests/golden/tiny-mixed.wl", "--json", "-", "-q", "--costs", "tests/data/calibrate.json"]);
+    assert_eq!(calibrated.stdout, again.stdout, "a calibrated run is as deterministic as any");
+}
+
+#[test]
+fn a_missing_or_malformed_costs_file_exits_2_saying_what_is_wrong() {
+    let bad = tmp("bad-calibrate.json");
+    std::fs::write(&bad, "{\"costs\": {\"vma_stp\": 1}}").expect("write");
+    let unknown = tmp("unknown-calibrate.json");
+    std::fs::write(&unknown, "not json").expect("write");
+    for (args, says) in [
+        (vec!["costs", "--from", "no/such.json"], "cannot read no/such.json"),
+        (vec!["costs", "--from", bad.to_str().expect("utf-8")], "unknown cost `vma_stp`"),
+        (vec!["costs", "--from", unknown.to_str().expect("utf-8")], "not JSON"),
+        (vec!["run", "tests/golden/tiny-mixed.wl", "--costs", "no/such.json"], "cannot read no/such.json"),
+    ] {
+        let out = sim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(says), "{args:?}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -24,7 +24,7 @@ fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
 #[test]
 fn every_rust_file_says_what_it_owns() {
     let mut rs = Vec::new();
-    for d in ["src", "tests", "sim-core", "dsl", "plots"] {
+    for d in ["src", "tests", "sim-core", "dsl", "plots", "calibrate"] {
         files(&root().join(d), "rs", &mut rs);
     }
     assert!(rs.len() > 30);
