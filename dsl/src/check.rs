@@ -1,12 +1,13 @@
 //! Static checks: name resolution, units and types, duplicates, `-p` overrides. Produces the
 //! resolved form that `lower` instantiates per point, and every error it finds, not just the first.
 
-use crate::ast::{self, ActionKind, AtTime, ExpectKind, ExprKind, List, Lit, StepKind, StmtKind, Val, ValKind};
+use crate::ast::{self, ActionKind, AtTime, BinOp, ExpectKind, ExprKind, List, Lit, StepKind, StmtKind, Val, ValKind};
 use crate::diagnostic::{nearest, suggest, Diagnostics, ErrorKind, Source, Span, Thing};
 use sim_core::cost::{Cost, COSTS};
 use sim_core::metrics::{MetricKind, METRICS};
 use sim_core::program::{
     AnchorStep, Check, CheckKind, Cond, DriverId, Expr, FileId, HistField, MetricRef, ParamValue, Strategy, TargetId,
+    TouchScope,
 };
 
 /// A value whose unit is known: what a literal or a parameter holds.
@@ -140,8 +141,36 @@ pub enum VK {
     Index,
     Uniform(Box<V>, Box<V>),
     Exp(Box<V>),
+    /// Integer arithmetic (counts and instance indices).
+    Bin(Box<V>, BinOp, Box<V>),
+    /// A negative literal inside arithmetic, such as the `-1` of `$n + -1`.
+    Signed(i64),
     /// Already reported as an error; lowering skips it.
     Bad,
+}
+
+impl V {
+    /// Whether the value depends on `$index`.
+    pub fn reads_index(&self) -> bool {
+        match &self.kind {
+            VK::Index => true,
+            VK::Bin(a, _, b) => a.reads_index() || b.reads_index(),
+            _ => false,
+        }
+    }
+
+    /// The parameters the value reads, each once, in the order they are written.
+    pub fn vars(&self, out: &mut Vec<usize>) {
+        match &self.kind {
+            VK::Var(i) if !out.contains(i) => out.push(*i),
+            VK::Bin(a, _, b) | VK::Uniform(a, b) => {
+                a.vars(out);
+                b.vars(out);
+            }
+            VK::Exp(m) => m.vars(out),
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -238,7 +267,11 @@ pub enum StepIrKind {
         driver: Option<DriverId>,
         target: Option<TargetIr>,
     },
-    Touch(V),
+    /// `scope` is `None` when its file did not resolve (already reported).
+    Touch {
+        count: V,
+        scope: Option<TouchScope>,
+    },
     Mprotect(V),
     Compute(V),
     Sleep(V),
@@ -690,7 +723,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
                 let trigger = match time {
                     AtTime::Abs(v) => TriggerIr::At(c.value(v, Unit::Dur, Ctx::CONST)),
                     AtTime::Anchor { target, step, delay } => {
-                        let target = c.target(target);
+                        let target = c.target(target, Ctx::CONST);
                         let anchor = ANCHORS.iter().find(|(n, _)| *n == step.text).map(|(_, a)| *a);
                         if anchor.is_none() {
                             c.diags.push(
@@ -739,6 +772,8 @@ impl Ctx {
     const CONST: Ctx = Ctx { random: false, index: false };
     const STEP: Ctx = Ctx { random: true, index: true };
     const ACTION: Ctx = Ctx { random: true, index: false };
+    /// An instance index in a step: `$index` picks one per instance, nothing is random.
+    const STEP_INDEX: Ctx = Ctx { random: false, index: true };
 }
 
 impl Checker<'_> {
@@ -1046,6 +1081,15 @@ impl Checker<'_> {
                 VK::Const(t) => Some(t),
                 _ => None,
             },
+            ValKind::Bin(..) => {
+                let found = "arithmetic".to_string();
+                self.err(
+                    v.span,
+                    ErrorKind::Expected { expected: format!("{} written out", unit.describe()), found },
+                    None,
+                );
+                None
+            }
             _ => {
                 self.err(v.span, ErrorKind::NotWrittenOut { expected: unit.describe() }, None);
                 None
@@ -1182,7 +1226,7 @@ impl Checker<'_> {
                     self.err(v.span, ErrorKind::IndexOutside, None);
                     return bad;
                 }
-                if unit != Unit::Count {
+                if !matches!(unit, Unit::Count | Unit::Int) {
                     let kind = ErrorKind::VariableKind {
                         expected: unit.describe(),
                         name: "index".to_string(),
@@ -1207,6 +1251,20 @@ impl Checker<'_> {
                 let m = self.value(m, unit, Ctx { random: false, index: false });
                 VK::Exp(Box::new(m))
             }
+            ValKind::Bin(a, op, b) => {
+                if !matches!(unit, Unit::Count | Unit::Int) {
+                    let kind =
+                        ErrorKind::Expected { expected: unit.describe().to_string(), found: "arithmetic".to_string() };
+                    self.err(v.span, kind, None);
+                    return bad;
+                }
+                let a = self.operand(a, ctx);
+                let b = self.operand(b, ctx);
+                if a.kind == VK::Bad || b.kind == VK::Bad {
+                    return bad;
+                }
+                VK::Bin(Box::new(a), *op, Box::new(b))
+            }
         };
         if !matches!(unit, Unit::Count | Unit::Int | Unit::Size | Unit::Dur)
             && matches!(kind, VK::Uniform(..) | VK::Exp(_))
@@ -1217,6 +1275,40 @@ impl Checker<'_> {
             return bad;
         }
         V { kind, span: v.span, unit }
+    }
+
+    /// One side of integer arithmetic: a number (negative ones too), a number parameter,
+    /// `$index` where the position allows it, or more arithmetic; never a random value.
+    fn operand(&mut self, v: &Val, ctx: Ctx) -> V {
+        let bad = V { kind: VK::Bad, span: v.span, unit: Unit::Int };
+        match &v.kind {
+            ValKind::Uniform(..) | ValKind::Exp(_) => {
+                self.err(
+                    v.span,
+                    ErrorKind::RandomInArithmetic,
+                    Some("a random count stands alone, such as 'touch uniform(1, 8)'".to_string()),
+                );
+                bad
+            }
+            ValKind::Lit(Lit::Number(text)) if text.starts_with('-') => {
+                let magnitude = match read_number(text.strip_prefix('-').unwrap_or(text), Unit::Int) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let (m, h) = *e;
+                        self.err(v.span, m, h);
+                        return bad;
+                    }
+                };
+                match i64::try_from(magnitude) {
+                    Ok(n) => V { kind: VK::Signed(-n), span: v.span, unit: Unit::Int },
+                    Err(_) => {
+                        self.err(v.span, ErrorKind::TooLarge { text: text.clone() }, None);
+                        bad
+                    }
+                }
+            }
+            _ => self.value(v, Unit::Int, Ctx { random: false, index: ctx.index }),
+        }
     }
 
     fn machine(&mut self, settings: &[ast::Setting], m: &mut MachineIr) {
@@ -1347,7 +1439,8 @@ impl Checker<'_> {
         }
     }
 
-    fn target(&mut self, t: &ast::TargetRef) -> TargetIr {
+    /// `NAME` or `NAME[EXPR]`; `ctx` says whether EXPR may read `$index` (in a step).
+    fn target(&mut self, t: &ast::TargetRef, ctx: Ctx) -> TargetIr {
         let id = match self.targets.iter().position(|n| *n == t.name.text) {
             Some(i) => u32::try_from(i).ok(),
             None => {
@@ -1358,14 +1451,7 @@ impl Checker<'_> {
                 None
             }
         };
-        let index = t.index.as_ref().map(|i| {
-            if i.kind == ValKind::Index {
-                self.err(i.span, ErrorKind::IndexTarget, Some("write a number, such as rank[0]".to_string()));
-                V { kind: VK::Bad, span: i.span, unit: Unit::Int }
-            } else {
-                self.value(i, Unit::Int, Ctx::CONST)
-            }
-        });
+        let index = t.index.as_ref().map(|i| self.value(i, Unit::Int, ctx));
         TargetIr { id, index }
     }
 
@@ -1397,13 +1483,20 @@ impl Checker<'_> {
             },
             StepKind::Register { driver, target } => StepIrKind::Register {
                 driver: self.driver_ref(driver),
-                target: target.as_ref().map(|t| self.target(t)),
+                target: target.as_ref().map(|t| self.target(t, Ctx::STEP_INDEX)),
             },
             StepKind::Unregister { driver, target } => StepIrKind::Unregister {
                 driver: self.driver_ref(driver),
-                target: target.as_ref().map(|t| self.target(t)),
+                target: target.as_ref().map(|t| self.target(t, Ctx::STEP_INDEX)),
             },
-            StepKind::Touch(n) => StepIrKind::Touch(count(self, n)),
+            StepKind::Touch { count: n, scope } => StepIrKind::Touch {
+                count: count(self, n),
+                scope: match scope {
+                    ast::TouchScope::Mm => Some(TouchScope::Mm),
+                    ast::TouchScope::Anon => Some(TouchScope::Anon),
+                    ast::TouchScope::File(f) => self.file(f).map(TouchScope::File),
+                },
+            },
             StepKind::Mprotect(n) => StepIrKind::Mprotect(count(self, n)),
             StepKind::Compute(d) => StepIrKind::Compute(self.value(d, Unit::Dur, Ctx::STEP)),
             StepKind::Sleep(d) => StepIrKind::Sleep(self.value(d, Unit::Dur, Ctx::STEP)),
@@ -1415,9 +1508,9 @@ impl Checker<'_> {
 
     fn action(&mut self, a: &ast::Action) -> ActionIr {
         match &a.kind {
-            ActionKind::OomKill(t) => ActionIr::OomKill(self.target(t)),
-            ActionKind::Kill(t) => ActionIr::Kill(self.target(t)),
-            ActionKind::Signal(t) => ActionIr::Signal(self.target(t)),
+            ActionKind::OomKill(t) => ActionIr::OomKill(self.target(t, Ctx::CONST)),
+            ActionKind::Kill(t) => ActionIr::Kill(self.target(t, Ctx::CONST)),
+            ActionKind::Signal(t) => ActionIr::Signal(self.target(t, Ctx::CONST)),
             ActionKind::Reclaim(n) => ActionIr::Reclaim(self.value(n, Unit::Count, Ctx::ACTION)),
             ActionKind::Truncate(f) => ActionIr::Truncate(self.file(f)),
             ActionKind::VmallocHog(s) => ActionIr::VmallocHog(self.value(s, Unit::Size, Ctx::CONST)),

@@ -270,8 +270,8 @@ pub enum ErrorKind {
         hi: String,
     },
     IndexOutside,
-    IndexTarget,
     RandomNotAllowed,
+    RandomInArithmetic,
     // ---- checks
     SlopeNotSwept {
         name: String,
@@ -299,6 +299,19 @@ pub enum ErrorKind {
     PointStrategy,
     NotPositive {
         what: &'static str,
+        value: i64,
+        from: String,
+    },
+    /// A count that reads `$index` may be 0 for some instances, never negative.
+    NegativeCount {
+        what: &'static str,
+        value: i64,
+        from: String,
+    },
+    Overflow {
+        from: String,
+    },
+    DivisionByZero {
         from: String,
     },
     TooMany {
@@ -346,7 +359,7 @@ pub enum ErrorKind {
     },
     IndexOutOfRange {
         name: String,
-        index: u64,
+        index: i64,
         instances: Option<u32>,
         from: String,
     },
@@ -448,8 +461,8 @@ impl fmt::Display for ErrorKind {
             Pow2TooHigh { hi } => write!(f, "pow2 goes up to 2^63, found {hi}"),
             EmptyRange { lo, hi } => write!(f, "empty range {lo}..{hi}"),
             IndexOutside => write!(f, "$index is only defined inside a process body"),
-            IndexTarget => write!(f, "$index cannot pick a target"),
             RandomNotAllowed => write!(f, "a random value is not allowed here"),
+            RandomInArithmetic => write!(f, "a random value cannot be part of arithmetic"),
             SlopeNotSwept { name } => write!(f, "slope needs a swept parameter, but '{name}' is a param"),
             SlopeNotNumeric { name, kind } => write!(f, "slope needs a numeric sweep, but '{name}' is {kind}"),
             SlopeStrategy => write!(f, "slope needs a numeric sweep, but strategies are names"),
@@ -460,7 +473,10 @@ impl fmt::Display for ErrorKind {
             NoField { name, kind, field } => write!(f, "'{name}' is {kind} and has no field '{field}'"),
             PointMissing { name } => write!(f, "no value of the right kind for parameter '{name}' at this point"),
             PointStrategy => write!(f, "no valid strategy at this point"),
-            NotPositive { what, from } => write!(f, "{what} must be positive, found 0{from}"),
+            NotPositive { what, value, from } => write!(f, "{what} must be positive, found {value}{from}"),
+            NegativeCount { what, value, from } => write!(f, "{what} cannot be negative, found {value}{from}"),
+            Overflow { from } => write!(f, "this arithmetic overflows 64-bit signed integers{from}"),
+            DivisionByZero { from } => write!(f, "division by zero{from}"),
             TooMany { what, n, from } => write!(f, "{what} must be at most {}, found {n}{from}", u32::MAX),
             UniformEmpty { lo, hi, from } => {
                 write!(f, "uniform({lo}, {hi}) is empty: the first bound is above the second{from}")

@@ -11,6 +11,8 @@ pub mod program;
 mod properties;
 pub mod report;
 pub mod sim;
+#[cfg(test)]
+mod step_tests;
 pub mod strategy;
 #[cfg(test)]
 pub mod testing;
