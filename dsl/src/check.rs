@@ -333,6 +333,8 @@ pub struct Ir {
     pub targets: Vec<String>,
     pub actions: Vec<TimedIr>,
     pub checks: Vec<Check>,
+    /// What loads but is likely not meant: sweeps that nothing reads.
+    pub warnings: Diagnostics,
 }
 
 const MACHINE_SETTINGS: &[&str] = &["cpus", "memory", "vmalloc", "max_map_count", "cost"];
@@ -552,6 +554,10 @@ struct Checker<'s> {
     targets: Vec<String>,
     /// Params and sweeps whose declaration was in error: their uses are not errors again.
     broken: Vec<String>,
+    /// By index into `params`: a statement that shapes the run reads it.
+    read: Vec<bool>,
+    /// By index into `params`: an expect line names it (a `when`, `METRIC[NAME=...]`, a slope).
+    named_by_expect: Vec<bool>,
 }
 
 /// Checks the syntax tree against itself and the overrides. Always returns the resolved form
@@ -566,6 +572,8 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         processes: Vec::new(),
         targets: Vec::new(),
         broken: Vec::new(),
+        read: Vec::new(),
+        named_by_expect: Vec::new(),
     };
     let mut ir = Ir {
         name: None,
@@ -581,6 +589,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         targets: Vec::new(),
         actions: Vec::new(),
         checks: Vec::new(),
+        warnings: Diagnostics::default(),
     };
 
     // Pass 1: declarations, so that every use can see every name wherever it is written.
@@ -669,6 +678,8 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             _ => {}
         }
     }
+    c.read = vec![false; c.params.len()];
+    c.named_by_expect = vec![false; c.params.len()];
     // Fork names follow the process names among the targets.
     c.targets = c.processes.clone();
     for s in stmts {
@@ -710,6 +721,10 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             StmtKind::Process { name, count, when, body } => {
                 let instances = count.as_ref().map(|v| c.value(v, Unit::Count, Ctx::CONST));
                 let when = c.conds(when);
+                // A process that exists at some points only shapes the run by its condition.
+                for cond in &when {
+                    c.mark(&cond.param, false);
+                }
                 let body = c.block(body);
                 ir.processes.push(ProcessIr {
                     name: name.text.clone(),
@@ -756,6 +771,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             StmtKind::Strategy(_) | StmtKind::Param { .. } | StmtKind::Sweep { .. } => {}
         }
     }
+    ir.warnings = c.unread_sweeps();
     ir.params = c.params;
     ir.targets = c.targets;
     (ir, c.diags)
@@ -779,6 +795,45 @@ impl Ctx {
 impl Checker<'_> {
     fn err(&mut self, span: Span, kind: ErrorKind, help: Option<String>) {
         self.diags.push(self.src.error(span, kind).with_help_opt(help));
+    }
+
+    /// Notes a use of parameter `name`: by a statement that shapes the run, or by an expect line.
+    fn mark(&mut self, name: &str, by_expect: bool) {
+        let Some(i) = self.params.iter().position(|p| p.name == name) else { return };
+        let slot = if by_expect { self.named_by_expect.get_mut(i) } else { self.read.get_mut(i) };
+        if let Some(s) = slot {
+            *s = true;
+        }
+    }
+
+    /// A warning for each sweep of several values that no statement shaping the run reads:
+    /// its points are the same run, seed included.
+    fn unread_sweeps(&self) -> Diagnostics {
+        let mut out = Diagnostics::default();
+        for (i, p) in self.params.iter().enumerate() {
+            if !p.swept || p.values.len() < 2 || self.read.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            let by_expect = self.named_by_expect.get(i).copied().unwrap_or(false);
+            let kind = ErrorKind::UnreadSweep { name: p.name.clone(), values: p.values.len(), by_expect };
+            let help = if by_expect {
+                format!(
+                    "a 'when' or '[{}=...]' only picks checks, it does not change the run; for replications, \
+                     drop the sweep and run with --seeds {} (a new seed per replica)",
+                    p.name,
+                    p.values.len()
+                )
+            } else {
+                format!(
+                    "use ${} in a statement, or for replications drop the sweep and run with --seeds {} (a new \
+                     seed per replica)",
+                    p.name,
+                    p.values.len()
+                )
+            };
+            out.push(self.src.warning(p.span, kind).with_help(help));
+        }
+        out.finish()
     }
 
     fn param_names(&self) -> Vec<&str> {
@@ -1219,6 +1274,9 @@ impl Checker<'_> {
                 if !ok {
                     return bad;
                 }
+                if let Some(r) = self.read.get_mut(i) {
+                    *r = true;
+                }
                 VK::Var(i)
             }
             ValKind::Index => {
@@ -1523,6 +1581,9 @@ impl Checker<'_> {
     fn expect(&mut self, e: &ast::Expect, line: u32) -> Option<Check> {
         let before = self.diags.len();
         let when = self.conds(&e.when);
+        for c in &when {
+            self.mark(&c.param, true);
+        }
         let kind = match &e.kind {
             ExpectKind::Compare { lhs, op, rhs } => {
                 let lhs = self.expr(lhs);
@@ -1531,6 +1592,7 @@ impl Checker<'_> {
             }
             ExpectKind::Slope { metric, param, lo, hi, lo_span, hi_span } => {
                 let metric = self.metric(metric);
+                self.mark(&param.text, true);
                 match self.params.iter().find(|p| p.name == param.text) {
                     Some(p) if !p.swept => self.err(
                         param.span,
@@ -1610,6 +1672,7 @@ impl Checker<'_> {
                     if let Some(v) = self.param_literal(name, value) {
                         pairs.push((name.text.clone(), v));
                     }
+                    self.mark(&name.text, true);
                 }
                 let mut m = m?;
                 m.at = pairs;

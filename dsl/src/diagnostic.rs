@@ -106,7 +106,15 @@ impl Source {
             note: None,
             help: None,
             order: (self.rank, start),
+            warning: false,
         }))
+    }
+
+    /// A warning at `span`: the workload loads, but something in it is likely not meant.
+    pub fn warning(&self, span: Span, kind: ErrorKind) -> Diagnostic {
+        let mut d = self.error(span, kind);
+        d.0.warning = true;
+        d
     }
 }
 
@@ -367,6 +375,14 @@ pub enum ErrorKind {
         points: String,
         limit: u64,
     },
+    // ---- warnings
+    /// A sweep of several values that nothing the run depends on reads; `by_expect` when
+    /// expect lines name it.
+    UnreadSweep {
+        name: String,
+        values: usize,
+        by_expect: bool,
+    },
     // ---- maps files (`mmap maps PATH`)
     MapsUnreadable {
         path: String,
@@ -504,6 +520,12 @@ impl fmt::Display for ErrorKind {
             TooManyPoints { points, limit } => {
                 write!(f, "the sweeps make {points} points, more than the limit of {limit}")
             }
+            UnreadSweep { name, values, by_expect: false } => {
+                write!(f, "no statement reads sweep '{name}': its {values} values all run the same simulation")
+            }
+            UnreadSweep { name, values, by_expect: true } => {
+                write!(f, "only expect lines read sweep '{name}': its {values} values all run the same simulation")
+            }
             MapsUnreadable { path, why } => write!(f, "cannot read maps file \"{path}\": {why}"),
             MapsTooLarge { path, limit_mib } => write!(f, "maps file \"{path}\" is larger than {limit_mib} MiB"),
             MapsEmpty { path } => write!(f, "maps file \"{path}\" has no mappings"),
@@ -544,6 +566,8 @@ struct Inner {
     note: Option<String>,
     help: Option<String>,
     order: (u8, usize),
+    /// A warning, not an error.
+    warning: bool,
 }
 
 impl Diagnostic {
@@ -561,6 +585,7 @@ impl Diagnostic {
             note: None,
             help: None,
             order: (0, 0),
+            warning: false,
         }))
     }
 
@@ -611,11 +636,17 @@ impl Diagnostic {
     pub fn help(&self) -> Option<&str> {
         self.0.help.as_deref()
     }
+
+    /// Whether this is a warning rather than an error.
+    pub fn is_warning(&self) -> bool {
+        self.0.warning
+    }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}:{}:{}: error: {}", self.0.file, self.0.line, self.0.col, self.0.message)?;
+        let severity = if self.0.warning { "warning" } else { "error" };
+        writeln!(f, "{}:{}:{}: {severity}: {}", self.0.file, self.0.line, self.0.col, self.0.message)?;
         let num = self.0.line.to_string();
         let pad = " ".repeat(num.len());
         writeln!(f, "{pad} |")?;
