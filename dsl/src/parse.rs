@@ -386,6 +386,9 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
         if let Some(k) = keyword(r) {
             keywords.push(k);
         }
+        if r == Rule::touch_scope {
+            keywords.extend(["file", "anon"]);
+        }
         for p in phrase(r) {
             if !expected.contains(&p) {
                 expected.push(p);
@@ -403,6 +406,11 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
             Some("a '{' above is not closed".to_string())
         } else if rules.contains(&Rule::ident) && word.chars().any(|c| c.is_ascii_uppercase()) {
             Some("names are lower case: letters a-z, digits and '_'".to_string())
+        } else if [Rule::count, Rule::index, Rule::variable].iter().any(|r| rules.contains(r))
+            && found.starts_with('\'')
+            && word.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        {
+            Some(format!("a parameter is written with '$': ${word}"))
         } else if stmt {
             Some(format!(
                 "a statement starts with one of: {}",
