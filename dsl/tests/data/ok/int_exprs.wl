@@ -8,6 +8,7 @@ process owner x $n {
   register gru
   touch ($index + 1) * 10 - $index
   repeat $k / 3 { touch 1 }
+  touch $k-3; touch 2*3; touch -1 + 3; touch (($k)); touch 7 / 2 - 7 / -2
   sleep 1ms
 }
 process closer x $n {
@@ -22,7 +23,7 @@ process killer x $n - 1 {
   mmap anon 4K x $index + 1
   sleep 2ms
 }
-at 3ms kill owner[$n - 1]
+at 3ms kill owner[ $n - 1 ]
 at owner[$n / 2].register signal killer[$n - 2]
 at 4ms kill helper[$k - 4]
 every 1ms reclaim $k - 2 until 5ms
