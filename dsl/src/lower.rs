@@ -17,6 +17,10 @@ use std::collections::BTreeMap;
 /// Most points a workload's sweeps may make.
 pub const MAX_POINTS: u64 = 100_000;
 
+/// Instances an expression that reads `$index` is computed for at load, from instance 0: past
+/// sim-core's limit of a million tasks a point cannot run, so later ones are never reached.
+const INDEX_CHECKS: u32 = 1 << 20;
+
 /// The cross product of the sweeps, first sweep outermost; each map has `strategy` first, then
 /// every param and sweep in declaration order.
 pub fn points(ir: &Ir, src: &Source) -> Result<Vec<OrderedMap<ParamValue>>, Diagnostics> {
@@ -287,13 +291,13 @@ impl Lower<'_> {
     }
 
     /// Computes `v` once, or, if it reads `$index`, for every instance of the process being
-    /// lowered, and gives each value to `f`; stops at the first that fails (`f` reports its
-    /// own failures). True if every one passed.
+    /// lowered (up to [`INDEX_CHECKS`]), and gives each value to `f`; stops at the first that
+    /// fails (`f` reports its own failures). True if every one passed.
     fn each_value(&mut self, v: &V, mut f: impl FnMut(&mut Self, i64, Option<u32>) -> bool) -> bool {
         if !v.reads_index() {
             return self.arith_at(v, None).is_some_and(|n| f(self, n, None));
         }
-        for i in 0..self.current_instances {
+        for i in 0..self.current_instances.min(INDEX_CHECKS) {
             let Some(n) = self.arith_at(v, Some(i)) else { return false };
             if !f(self, n, Some(i)) {
                 return false;
@@ -451,7 +455,7 @@ impl Lower<'_> {
             Value::Index => Some(u64::from(self.current_instances.saturating_sub(1))),
             Value::Exp(_) => None,
             Value::Expr(e) => {
-                let max = (0..self.current_instances).filter_map(|i| e.eval(i)).max();
+                let max = (0..self.current_instances.min(INDEX_CHECKS)).filter_map(|i| e.eval(i)).max();
                 max.and_then(|m| u64::try_from(m).ok())
             }
         }
