@@ -52,6 +52,7 @@ fn value(v: &Value) -> f64 {
         Value::Const(x) | Value::Exp(x) => x as f64,
         Value::Index => 1.0,
         Value::Uniform(a, b) => (a as f64 + b as f64) / 2.0,
+        Value::Expr(ref e) => e.eval(1).map_or(1.0, |n| n.max(0) as f64),
     }
 }
 
@@ -71,7 +72,7 @@ fn block(p: &Program, b: u32, vmas: &mut f64, depth: u32) -> f64 {
                 *vmas -= n;
                 2.0 * n
             }
-            StepKind::Touch(n) => 5.0 * value(n),
+            StepKind::Touch { count, .. } => 5.0 * value(count),
             StepKind::Mprotect(n) => 10.0 * value(n),
             StepKind::Register { .. } | StepKind::Unregister { .. } => 4.0 * *vmas + 10.0,
             StepKind::Fork { body, .. } => {

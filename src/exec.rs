@@ -31,7 +31,8 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
-/// Reads and checks a workload; `-p NAME=VALUE` pairs are checked with it.
+/// Reads and checks a workload; `-p NAME=VALUE` pairs are checked with it. Its warnings go to
+/// standard error, and the caller goes on.
 pub fn load(path: &Path, params: &[String]) -> Result<dsl::Workload, UserError> {
     let bytes = std::fs::read(path).map_err(|e| UserError(format!("error: cannot read {}: {e}", path.display())))?;
     let mut overrides = Vec::new();
@@ -41,7 +42,11 @@ pub fn load(path: &Path, params: &[String]) -> Result<dsl::Workload, UserError> 
         };
         overrides.push((name.trim().to_string(), value.trim().to_string()));
     }
-    dsl::load(&path.display().to_string(), &bytes, &overrides).map_err(|d| UserError(d.to_string()))
+    let w = dsl::load(&path.display().to_string(), &bytes, &overrides).map_err(|d| UserError(d.to_string()))?;
+    if !w.warnings().is_empty() {
+        eprintln!("{}\n", w.warnings());
+    }
+    Ok(w)
 }
 
 /// One run of the plan: a point's parameters and a seed.

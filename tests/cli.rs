@@ -77,6 +77,21 @@ fn a_bad_workload_exits_2_with_a_located_error_and_nothing_on_stdout() {
 }
 
 #[test]
+fn a_warning_goes_to_stderr_and_the_run_goes_on() {
+    let f = tmp("unread.wl");
+    std::fs::write(&f, "sweep trial = [1, 2]\nprocess p { mmap anon 4K; touch 1 }\nexpect fault.retry == 0\n")
+        .expect("write");
+    for cmd in ["run", "check"] {
+        let out = sim(&[cmd, f.to_str().expect("utf-8"), "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains("unread.wl:1:7: warning: no statement reads sweep 'trial'"), "{cmd}: {err}");
+        assert!(err.contains("--seeds 2"), "{cmd}: {err}");
+        assert!(!text(&out.stdout).contains("warning"), "{cmd}: warnings belong on stderr");
+    }
+}
+
+#[test]
 fn a_failed_expect_exits_1() {
     let f = tmp("fails.wl");
     std::fs::write(&f, "driver kvm {}\nprocess p { mmap anon 4K x 4; register kvm }\nexpect register.ok == 2\n")

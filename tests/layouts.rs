@@ -113,7 +113,7 @@ fn shipped_layouts_lower_and_lock_as_their_text_says() {
         let (mut vmas, mut anon_vmas, mut pages) = (0, 0, 0);
         let mut files = BTreeSet::new();
         for step in &program.blocks[0] {
-            match step.kind {
+            match &step.kind {
                 StepKind::MmapAnon { size, count } => {
                     let (size, n) = (konst(size), konst(count));
                     vmas += n;
@@ -121,11 +121,11 @@ fn shipped_layouts_lower_and_lock_as_their_text_says() {
                     pages += n * size / 4096;
                 }
                 StepKind::MmapFile { file, size, count, shared } => {
-                    let (size, n) = (konst(size.expect("a size")), konst(count));
+                    let (size, n) = (konst(size.as_ref().expect("a size")), konst(count));
                     vmas += n;
-                    anon_vmas += if shared { 0 } else { n };
+                    anon_vmas += if *shared { 0 } else { n };
                     pages += n * size / 4096;
-                    files.insert(file);
+                    files.insert(*file);
                 }
                 _ => {}
             }
@@ -143,9 +143,9 @@ fn shipped_layouts_lower_and_lock_as_their_text_says() {
     }
 }
 
-fn konst(v: sim_core::program::Value) -> u64 {
+fn konst(v: &sim_core::program::Value) -> u64 {
     match v {
-        sim_core::program::Value::Const(n) => n,
+        sim_core::program::Value::Const(n) => *n,
         other => panic!("a maps step draws {other:?}"),
     }
 }

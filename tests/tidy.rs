@@ -55,8 +55,9 @@ fn every_shipped_workload_checks_clean() {
     assert!(wl.len() >= 18);
     for f in wl {
         let bytes = std::fs::read(&f).expect("read");
-        if let Err(d) = dsl::load(&f.display().to_string(), &bytes, &[]) {
-            panic!("{}:\n{d}", f.display());
+        match dsl::load(&f.display().to_string(), &bytes, &[]) {
+            Err(d) => panic!("{}:\n{d}", f.display()),
+            Ok(w) => assert!(w.warnings().is_empty(), "{}:\n{}", f.display(), w.warnings()),
         }
     }
 }

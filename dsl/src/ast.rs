@@ -35,6 +35,8 @@ pub enum ValKind {
     Index,
     Uniform(Box<Val>, Box<Val>),
     Exp(Box<Val>),
+    /// Integer arithmetic, in a count or an instance index.
+    Bin(Box<Val>, BinOp, Box<Val>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -141,7 +143,10 @@ pub enum StepKind {
         driver: Name,
         target: Option<TargetRef>,
     },
-    Touch(Val),
+    Touch {
+        count: Val,
+        scope: TouchScope,
+    },
     Mprotect(Val),
     Compute(Val),
     Sleep(Val),
@@ -150,6 +155,14 @@ pub enum StepKind {
         body: Block,
     },
     Exit,
+}
+
+/// Which VMAs a `touch` faults pages of: `in file "NAME"`, `in anon`, or (no `in`) any.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TouchScope {
+    Mm,
+    File(Name),
+    Anon,
 }
 
 /// `NAME` or `NAME[i]`.

@@ -1,12 +1,13 @@
 //! Static checks: name resolution, units and types, duplicates, `-p` overrides. Produces the
 //! resolved form that `lower` instantiates per point, and every error it finds, not just the first.
 
-use crate::ast::{self, ActionKind, AtTime, ExpectKind, ExprKind, List, Lit, StepKind, StmtKind, Val, ValKind};
+use crate::ast::{self, ActionKind, AtTime, BinOp, ExpectKind, ExprKind, List, Lit, StepKind, StmtKind, Val, ValKind};
 use crate::diagnostic::{nearest, suggest, Diagnostics, ErrorKind, Source, Span, Thing};
 use sim_core::cost::{Cost, COSTS};
 use sim_core::metrics::{MetricKind, METRICS};
 use sim_core::program::{
     AnchorStep, Check, CheckKind, Cond, DriverId, Expr, FileId, HistField, MetricRef, ParamValue, Strategy, TargetId,
+    TouchScope,
 };
 
 /// A value whose unit is known: what a literal or a parameter holds.
@@ -140,8 +141,36 @@ pub enum VK {
     Index,
     Uniform(Box<V>, Box<V>),
     Exp(Box<V>),
+    /// Integer arithmetic (counts and instance indices).
+    Bin(Box<V>, BinOp, Box<V>),
+    /// A negative literal inside arithmetic, such as the `-1` of `$n + -1`.
+    Signed(i64),
     /// Already reported as an error; lowering skips it.
     Bad,
+}
+
+impl V {
+    /// Whether the value depends on `$index`.
+    pub fn reads_index(&self) -> bool {
+        match &self.kind {
+            VK::Index => true,
+            VK::Bin(a, _, b) => a.reads_index() || b.reads_index(),
+            _ => false,
+        }
+    }
+
+    /// The parameters the value reads, each once, in the order they are written.
+    pub fn vars(&self, out: &mut Vec<usize>) {
+        match &self.kind {
+            VK::Var(i) if !out.contains(i) => out.push(*i),
+            VK::Bin(a, _, b) | VK::Uniform(a, b) => {
+                a.vars(out);
+                b.vars(out);
+            }
+            VK::Exp(m) => m.vars(out),
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -240,7 +269,11 @@ pub enum StepIrKind {
         driver: Option<DriverId>,
         target: Option<TargetIr>,
     },
-    Touch(V),
+    /// `scope` is `None` when its file did not resolve (already reported).
+    Touch {
+        count: V,
+        scope: Option<TouchScope>,
+    },
     Mprotect(V),
     Compute(V),
     Sleep(V),
@@ -302,6 +335,8 @@ pub struct Ir {
     pub targets: Vec<String>,
     pub actions: Vec<TimedIr>,
     pub checks: Vec<Check>,
+    /// What loads but is likely not meant: sweeps that nothing reads.
+    pub warnings: Diagnostics,
 }
 
 const MACHINE_SETTINGS: &[&str] = &["cpus", "memory", "vmalloc", "max_map_count", "cost"];
@@ -521,6 +556,10 @@ struct Checker<'s> {
     targets: Vec<String>,
     /// Params and sweeps whose declaration was in error: their uses are not errors again.
     broken: Vec<String>,
+    /// By index into `params`: a statement that shapes the run reads it.
+    read: Vec<bool>,
+    /// By index into `params`: an expect line names it (a `when`, `METRIC[NAME=...]`, a slope).
+    named_by_expect: Vec<bool>,
 }
 
 /// Checks the syntax tree against itself and the overrides. Always returns the resolved form
@@ -535,6 +574,8 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         processes: Vec::new(),
         targets: Vec::new(),
         broken: Vec::new(),
+        read: Vec::new(),
+        named_by_expect: Vec::new(),
     };
     let mut ir = Ir {
         name: None,
@@ -550,6 +591,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
         targets: Vec::new(),
         actions: Vec::new(),
         checks: Vec::new(),
+        warnings: Diagnostics::default(),
     };
 
     // Pass 1: declarations, so that every use can see every name wherever it is written.
@@ -638,6 +680,8 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             _ => {}
         }
     }
+    c.read = vec![false; c.params.len()];
+    c.named_by_expect = vec![false; c.params.len()];
     // Fork names follow the process names among the targets.
     c.targets = c.processes.clone();
     for s in stmts {
@@ -679,6 +723,10 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             StmtKind::Process { name, count, when, body } => {
                 let instances = count.as_ref().map(|v| c.value(v, Unit::Count, Ctx::CONST));
                 let when = c.conds(when);
+                // A process that exists at some points only shapes the run by its condition.
+                for cond in &when {
+                    c.mark(&cond.param, false);
+                }
                 let body = c.block(body);
                 ir.processes.push(ProcessIr {
                     name: name.text.clone(),
@@ -692,7 +740,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
                 let trigger = match time {
                     AtTime::Abs(v) => TriggerIr::At(c.value(v, Unit::Dur, Ctx::CONST)),
                     AtTime::Anchor { target, step, delay } => {
-                        let target = c.target(target);
+                        let target = c.target(target, Ctx::CONST);
                         let anchor = ANCHORS.iter().find(|(n, _)| *n == step.text).map(|(_, a)| *a);
                         if anchor.is_none() {
                             c.diags.push(
@@ -725,6 +773,7 @@ pub fn check(src: &Source, stmts: &[ast::Stmt], overrides: &[(String, String)]) 
             StmtKind::Strategy(_) | StmtKind::Param { .. } | StmtKind::Sweep { .. } => {}
         }
     }
+    ir.warnings = c.unread_sweeps();
     ir.params = c.params;
     ir.targets = c.targets;
     (ir, c.diags)
@@ -741,11 +790,52 @@ impl Ctx {
     const CONST: Ctx = Ctx { random: false, index: false };
     const STEP: Ctx = Ctx { random: true, index: true };
     const ACTION: Ctx = Ctx { random: true, index: false };
+    /// An instance index in a step: `$index` picks one per instance, nothing is random.
+    const STEP_INDEX: Ctx = Ctx { random: false, index: true };
 }
 
 impl Checker<'_> {
     fn err(&mut self, span: Span, kind: ErrorKind, help: Option<String>) {
         self.diags.push(self.src.error(span, kind).with_help_opt(help));
+    }
+
+    /// Notes a use of parameter `name`: by a statement that shapes the run, or by an expect line.
+    fn mark(&mut self, name: &str, by_expect: bool) {
+        let Some(i) = self.params.iter().position(|p| p.name == name) else { return };
+        let slot = if by_expect { self.named_by_expect.get_mut(i) } else { self.read.get_mut(i) };
+        if let Some(s) = slot {
+            *s = true;
+        }
+    }
+
+    /// A warning for each sweep of several values that no statement shaping the run reads:
+    /// its points are the same run, seed included.
+    fn unread_sweeps(&self) -> Diagnostics {
+        let mut out = Diagnostics::default();
+        for (i, p) in self.params.iter().enumerate() {
+            if !p.swept || p.values.len() < 2 || self.read.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            let by_expect = self.named_by_expect.get(i).copied().unwrap_or(false);
+            let kind = ErrorKind::UnreadSweep { name: p.name.clone(), values: p.values.len(), by_expect };
+            let help = if by_expect {
+                format!(
+                    "a 'when' or '[{}=...]' only picks checks, it does not change the run; for replications, \
+                     drop the sweep and run with --seeds {} (a new seed per replica)",
+                    p.name,
+                    p.values.len()
+                )
+            } else {
+                format!(
+                    "use ${} in a statement, or for replications drop the sweep and run with --seeds {} (a new \
+                     seed per replica)",
+                    p.name,
+                    p.values.len()
+                )
+            };
+            out.push(self.src.warning(p.span, kind).with_help(help));
+        }
+        out.finish()
     }
 
     fn param_names(&self) -> Vec<&str> {
@@ -1107,6 +1197,15 @@ impl Checker<'_> {
                 VK::Const(t) => Some(t),
                 _ => None,
             },
+            ValKind::Bin(..) => {
+                let found = "arithmetic".to_string();
+                self.err(
+                    v.span,
+                    ErrorKind::Expected { expected: format!("{} written out", unit.describe()), found },
+                    None,
+                );
+                None
+            }
             _ => {
                 self.err(v.span, ErrorKind::NotWrittenOut { expected: unit.describe() }, None);
                 None
@@ -1236,6 +1335,9 @@ impl Checker<'_> {
                 if !ok {
                     return bad;
                 }
+                if let Some(r) = self.read.get_mut(i) {
+                    *r = true;
+                }
                 VK::Var(i)
             }
             ValKind::Index => {
@@ -1243,7 +1345,7 @@ impl Checker<'_> {
                     self.err(v.span, ErrorKind::IndexOutside, None);
                     return bad;
                 }
-                if unit != Unit::Count {
+                if !matches!(unit, Unit::Count | Unit::Int) {
                     let kind = ErrorKind::VariableKind {
                         expected: unit.describe(),
                         name: "index".to_string(),
@@ -1268,6 +1370,20 @@ impl Checker<'_> {
                 let m = self.value(m, unit, Ctx { random: false, index: false });
                 VK::Exp(Box::new(m))
             }
+            ValKind::Bin(a, op, b) => {
+                if !matches!(unit, Unit::Count | Unit::Int) {
+                    let kind =
+                        ErrorKind::Expected { expected: unit.describe().to_string(), found: "arithmetic".to_string() };
+                    self.err(v.span, kind, None);
+                    return bad;
+                }
+                let a = self.operand(a, ctx);
+                let b = self.operand(b, ctx);
+                if a.kind == VK::Bad || b.kind == VK::Bad {
+                    return bad;
+                }
+                VK::Bin(Box::new(a), *op, Box::new(b))
+            }
         };
         if !matches!(unit, Unit::Count | Unit::Int | Unit::Size | Unit::Dur)
             && matches!(kind, VK::Uniform(..) | VK::Exp(_))
@@ -1278,6 +1394,40 @@ impl Checker<'_> {
             return bad;
         }
         V { kind, span: v.span, unit }
+    }
+
+    /// One side of integer arithmetic: a number (negative ones too), a number parameter,
+    /// `$index` where the position allows it, or more arithmetic; never a random value.
+    fn operand(&mut self, v: &Val, ctx: Ctx) -> V {
+        let bad = V { kind: VK::Bad, span: v.span, unit: Unit::Int };
+        match &v.kind {
+            ValKind::Uniform(..) | ValKind::Exp(_) => {
+                self.err(
+                    v.span,
+                    ErrorKind::RandomInArithmetic,
+                    Some("a random count stands alone, such as 'touch uniform(1, 8)'".to_string()),
+                );
+                bad
+            }
+            ValKind::Lit(Lit::Number(text)) if text.starts_with('-') => {
+                let magnitude = match read_number(text.strip_prefix('-').unwrap_or(text), Unit::Int) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let (m, h) = *e;
+                        self.err(v.span, m, h);
+                        return bad;
+                    }
+                };
+                match i64::try_from(magnitude) {
+                    Ok(n) => V { kind: VK::Signed(-n), span: v.span, unit: Unit::Int },
+                    Err(_) => {
+                        self.err(v.span, ErrorKind::TooLarge { text: text.clone() }, None);
+                        bad
+                    }
+                }
+            }
+            _ => self.value(v, Unit::Int, Ctx { random: false, index: ctx.index }),
+        }
     }
 
     fn machine(&mut self, settings: &[ast::Setting], m: &mut MachineIr) {
@@ -1408,7 +1558,8 @@ impl Checker<'_> {
         }
     }
 
-    fn target(&mut self, t: &ast::TargetRef) -> TargetIr {
+    /// `NAME` or `NAME[EXPR]`; `ctx` says whether EXPR may read `$index` (in a step).
+    fn target(&mut self, t: &ast::TargetRef, ctx: Ctx) -> TargetIr {
         let id = match self.targets.iter().position(|n| *n == t.name.text) {
             Some(i) => u32::try_from(i).ok(),
             None => {
@@ -1419,14 +1570,7 @@ impl Checker<'_> {
                 None
             }
         };
-        let index = t.index.as_ref().map(|i| {
-            if i.kind == ValKind::Index {
-                self.err(i.span, ErrorKind::IndexTarget, Some("write a number, such as rank[0]".to_string()));
-                V { kind: VK::Bad, span: i.span, unit: Unit::Int }
-            } else {
-                self.value(i, Unit::Int, Ctx::CONST)
-            }
-        });
+        let index = t.index.as_ref().map(|i| self.value(i, Unit::Int, ctx));
         TargetIr { id, index }
     }
 
@@ -1458,13 +1602,20 @@ impl Checker<'_> {
             },
             StepKind::Register { driver, target } => StepIrKind::Register {
                 driver: self.driver_ref(driver),
-                target: target.as_ref().map(|t| self.target(t)),
+                target: target.as_ref().map(|t| self.target(t, Ctx::STEP_INDEX)),
             },
             StepKind::Unregister { driver, target } => StepIrKind::Unregister {
                 driver: self.driver_ref(driver),
-                target: target.as_ref().map(|t| self.target(t)),
+                target: target.as_ref().map(|t| self.target(t, Ctx::STEP_INDEX)),
             },
-            StepKind::Touch(n) => StepIrKind::Touch(count(self, n)),
+            StepKind::Touch { count: n, scope } => StepIrKind::Touch {
+                count: count(self, n),
+                scope: match scope {
+                    ast::TouchScope::Mm => Some(TouchScope::Mm),
+                    ast::TouchScope::Anon => Some(TouchScope::Anon),
+                    ast::TouchScope::File(f) => self.file(f).map(TouchScope::File),
+                },
+            },
             StepKind::Mprotect(n) => StepIrKind::Mprotect(count(self, n)),
             StepKind::Compute(d) => StepIrKind::Compute(self.value(d, Unit::Dur, Ctx::STEP)),
             StepKind::Sleep(d) => StepIrKind::Sleep(self.value(d, Unit::Dur, Ctx::STEP)),
@@ -1476,9 +1627,9 @@ impl Checker<'_> {
 
     fn action(&mut self, a: &ast::Action) -> ActionIr {
         match &a.kind {
-            ActionKind::OomKill(t) => ActionIr::OomKill(self.target(t)),
-            ActionKind::Kill(t) => ActionIr::Kill(self.target(t)),
-            ActionKind::Signal(t) => ActionIr::Signal(self.target(t)),
+            ActionKind::OomKill(t) => ActionIr::OomKill(self.target(t, Ctx::CONST)),
+            ActionKind::Kill(t) => ActionIr::Kill(self.target(t, Ctx::CONST)),
+            ActionKind::Signal(t) => ActionIr::Signal(self.target(t, Ctx::CONST)),
             ActionKind::Reclaim(n) => ActionIr::Reclaim(self.value(n, Unit::Count, Ctx::ACTION)),
             ActionKind::Truncate(f) => ActionIr::Truncate(self.file(f)),
             ActionKind::VmallocHog(s) => ActionIr::VmallocHog(self.value(s, Unit::Size, Ctx::CONST)),
@@ -1491,6 +1642,9 @@ impl Checker<'_> {
     fn expect(&mut self, e: &ast::Expect, line: u32) -> Option<Check> {
         let before = self.diags.len();
         let when = self.conds(&e.when);
+        for c in &when {
+            self.mark(&c.param, true);
+        }
         let kind = match &e.kind {
             ExpectKind::Compare { lhs, op, rhs } => {
                 let lhs = self.expr(lhs);
@@ -1499,6 +1653,7 @@ impl Checker<'_> {
             }
             ExpectKind::Slope { metric, param, lo, hi, lo_span, hi_span } => {
                 let metric = self.metric(metric);
+                self.mark(&param.text, true);
                 match self.params.iter().find(|p| p.name == param.text) {
                     Some(p) if !p.swept => self.err(
                         param.span,
@@ -1578,6 +1733,7 @@ impl Checker<'_> {
                     if let Some(v) = self.param_literal(name, value) {
                         pairs.push((name.text.clone(), v));
                     }
+                    self.mark(&name.text, true);
                 }
                 let mut m = m?;
                 m.at = pairs;

@@ -106,7 +106,15 @@ impl Source {
             note: None,
             help: None,
             order: (self.rank, start),
+            warning: false,
         }))
+    }
+
+    /// A warning at `span`: the workload loads, but something in it is likely not meant.
+    pub fn warning(&self, span: Span, kind: ErrorKind) -> Diagnostic {
+        let mut d = self.error(span, kind);
+        d.0.warning = true;
+        d
     }
 }
 
@@ -270,8 +278,8 @@ pub enum ErrorKind {
         hi: String,
     },
     IndexOutside,
-    IndexTarget,
     RandomNotAllowed,
+    RandomInArithmetic,
     // ---- checks
     SlopeNotSwept {
         name: String,
@@ -299,6 +307,19 @@ pub enum ErrorKind {
     PointStrategy,
     NotPositive {
         what: &'static str,
+        value: i64,
+        from: String,
+    },
+    /// A count that reads `$index` may be 0 for some instances, never negative.
+    NegativeCount {
+        what: &'static str,
+        value: i64,
+        from: String,
+    },
+    Overflow {
+        from: String,
+    },
+    DivisionByZero {
         from: String,
     },
     TooMany {
@@ -346,13 +367,21 @@ pub enum ErrorKind {
     },
     IndexOutOfRange {
         name: String,
-        index: u64,
+        index: i64,
         instances: Option<u32>,
         from: String,
     },
     TooManyPoints {
         points: String,
         limit: u64,
+    },
+    // ---- warnings
+    /// A sweep of several values that nothing the run depends on reads; `by_expect` when
+    /// expect lines name it.
+    UnreadSweep {
+        name: String,
+        values: usize,
+        by_expect: bool,
     },
     // ---- maps files (`mmap maps PATH`)
     MapsUnreadable {
@@ -448,8 +477,8 @@ impl fmt::Display for ErrorKind {
             Pow2TooHigh { hi } => write!(f, "pow2 goes up to 2^63, found {hi}"),
             EmptyRange { lo, hi } => write!(f, "empty range {lo}..{hi}"),
             IndexOutside => write!(f, "$index is only defined inside a process body"),
-            IndexTarget => write!(f, "$index cannot pick a target"),
             RandomNotAllowed => write!(f, "a random value is not allowed here"),
+            RandomInArithmetic => write!(f, "a random value cannot be part of arithmetic"),
             SlopeNotSwept { name } => write!(f, "slope needs a swept parameter, but '{name}' is a param"),
             SlopeNotNumeric { name, kind } => write!(f, "slope needs a numeric sweep, but '{name}' is {kind}"),
             SlopeStrategy => write!(f, "slope needs a numeric sweep, but strategies are names"),
@@ -460,7 +489,10 @@ impl fmt::Display for ErrorKind {
             NoField { name, kind, field } => write!(f, "'{name}' is {kind} and has no field '{field}'"),
             PointMissing { name } => write!(f, "no value of the right kind for parameter '{name}' at this point"),
             PointStrategy => write!(f, "no valid strategy at this point"),
-            NotPositive { what, from } => write!(f, "{what} must be positive, found 0{from}"),
+            NotPositive { what, value, from } => write!(f, "{what} must be positive, found {value}{from}"),
+            NegativeCount { what, value, from } => write!(f, "{what} cannot be negative, found {value}{from}"),
+            Overflow { from } => write!(f, "this arithmetic overflows 64-bit signed integers{from}"),
+            DivisionByZero { from } => write!(f, "division by zero{from}"),
             TooMany { what, n, from } => write!(f, "{what} must be at most {}, found {n}{from}", u32::MAX),
             UniformEmpty { lo, hi, from } => {
                 write!(f, "uniform({lo}, {hi}) is empty: the first bound is above the second{from}")
@@ -487,6 +519,12 @@ impl fmt::Display for ErrorKind {
             },
             TooManyPoints { points, limit } => {
                 write!(f, "the sweeps make {points} points, more than the limit of {limit}")
+            }
+            UnreadSweep { name, values, by_expect: false } => {
+                write!(f, "no statement reads sweep '{name}': its {values} values all run the same simulation")
+            }
+            UnreadSweep { name, values, by_expect: true } => {
+                write!(f, "only expect lines read sweep '{name}': its {values} values all run the same simulation")
             }
             MapsUnreadable { path, why } => write!(f, "cannot read maps file \"{path}\": {why}"),
             MapsTooLarge { path, limit_mib } => write!(f, "maps file \"{path}\" is larger than {limit_mib} MiB"),
@@ -528,6 +566,8 @@ struct Inner {
     note: Option<String>,
     help: Option<String>,
     order: (u8, usize),
+    /// A warning, not an error.
+    warning: bool,
 }
 
 impl Diagnostic {
@@ -545,6 +585,7 @@ impl Diagnostic {
             note: None,
             help: None,
             order: (0, 0),
+            warning: false,
         }))
     }
 
@@ -595,11 +636,17 @@ impl Diagnostic {
     pub fn help(&self) -> Option<&str> {
         self.0.help.as_deref()
     }
+
+    /// Whether this is a warning rather than an error.
+    pub fn is_warning(&self) -> bool {
+        self.0.warning
+    }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}:{}:{}: error: {}", self.0.file, self.0.line, self.0.col, self.0.message)?;
+        let severity = if self.0.warning { "warning" } else { "error" };
+        writeln!(f, "{}:{}:{}: {severity}: {}", self.0.file, self.0.line, self.0.col, self.0.message)?;
         let num = self.0.line.to_string();
         let pad = " ".repeat(num.len());
         writeln!(f, "{pad} |")?;

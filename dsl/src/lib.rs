@@ -31,6 +31,7 @@ pub struct Workload {
     points: Vec<OrderedMap<ParamValue>>,
     cross_checks: Vec<Check>,
     layouts: maps::Layouts,
+    warnings: Diagnostics,
 }
 
 impl Workload {
@@ -63,6 +64,12 @@ impl Workload {
     /// The maps files the workload's `mmap maps` steps read, in path order.
     pub fn layouts(&self) -> Vec<LayoutSummary> {
         self.layouts.iter().filter_map(|(written, l)| l.as_ref().map(|l| l.summary(written))).collect()
+    }
+
+    /// What loads but is likely not meant, such as a sweep that nothing reads; a caller shows
+    /// them and goes on.
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
     }
 
     /// The cost parameters set with `-p cost.NAME=DURATION`, by name, in nanoseconds (the last
@@ -134,6 +141,7 @@ pub fn load_with(
         return Err(diags.finish());
     }
     let cross_checks = ir.checks.iter().filter(|c| c.kind.is_cross_point()).cloned().collect();
+    let warnings = std::mem::take(&mut ir.warnings);
     Ok(Workload {
         name: ir.name.clone().unwrap_or_default(),
         source: path.to_string(),
@@ -143,6 +151,7 @@ pub fn load_with(
         points,
         cross_checks,
         layouts,
+        warnings,
     })
 }
 

@@ -8,14 +8,18 @@ use crate::check::{
 use crate::diagnostic::{Diagnostics, ErrorKind, Source, Span};
 use crate::maps::{Backing, FileKey, Layouts, MapsFile};
 use sim_core::program::{
-    Action, BlockId, Check, DriverDef, FileDef, FileId, LockKind, Machine, Options, ParamValue, ProcessDef, Program,
-    Step, StepKind, Strategy, Target, TimedAction, Trigger, Value,
+    Action, BinOp, BlockId, Check, DriverDef, FileDef, FileId, IntExpr, LockKind, Machine, Options, ParamValue,
+    ProcessDef, Program, Step, StepKind, StepTarget, Strategy, Target, TimedAction, Trigger, Value,
 };
 use sim_core::report::OrderedMap;
 use std::collections::BTreeMap;
 
 /// Most points a workload's sweeps may make.
 pub const MAX_POINTS: u64 = 100_000;
+
+/// Instances an expression that reads `$index` is computed for at load, from instance 0: past
+/// sim-core's limit of a million tasks a point cannot run, so later ones are never reached.
+const INDEX_CHECKS: u32 = 1 << 20;
 
 /// The cross product of the sweeps, first sweep outermost; each map has `strategy` first, then
 /// every param and sweep in declaration order.
@@ -114,6 +118,7 @@ pub fn instantiate(
         machine: Machine::default(),
         instances: Vec::new(),
         current_instances: 1,
+        current_count: None,
     };
     for p in &ir.params {
         let v = params.get(&p.name).and_then(|v| p.kind.typed(v));
@@ -154,6 +159,7 @@ pub fn instantiate(
     let mut processes = Vec::new();
     for (i, p) in ir.processes.iter().enumerate() {
         l.current_instances = l.instances.get(i).copied().unwrap_or(1);
+        l.current_count = p.instances.as_ref();
         let body = l.block(&p.body);
         processes.push(ProcessDef { name: p.name.clone(), instances: l.current_instances, body, line: p.line });
     }
@@ -193,7 +199,18 @@ struct Lower<'a> {
     blocks: Vec<Vec<Step>>,
     machine: Machine,
     instances: Vec<u32>,
+    /// The instances of the process whose body is being lowered: the values `$index` takes.
     current_instances: u32,
+    /// That process's `x N`, for messages that name an instance.
+    current_count: Option<&'a V>,
+}
+
+/// Why integer arithmetic has no value at a point.
+enum Fault {
+    /// An operand already reported, or not a number.
+    Reported,
+    Overflow(Span),
+    DivisionByZero(Span),
 }
 
 impl Lower<'_> {
@@ -201,15 +218,132 @@ impl Lower<'_> {
         self.diags.push(self.src.error(span, kind));
     }
 
-    /// " ($vmas = 4096)" when the value came from a variable.
+    /// " ($vmas = 4096)" when the value came from variables.
     fn from(&self, v: &V) -> String {
-        match &v.kind {
-            VK::Var(i) => match (self.ir.params.get(*i), self.env.get(*i).and_then(Option::as_ref)) {
-                (Some(p), Some(t)) => format!(" (${} = {})", p.name, show_typed(t)),
-                _ => String::new(),
-            },
-            _ => String::new(),
+        self.source_at(v, None)
+    }
+
+    /// The variables a value reads and their values at this point, with `$index` (and the
+    /// variables of the process's instance count) when the value is computed for an instance:
+    /// " ($n = 4, $index = 3)".
+    fn source_at(&self, v: &V, index: Option<u32>) -> String {
+        let mut vars = Vec::new();
+        v.vars(&mut vars);
+        if let (Some(_), Some(count)) = (index, self.current_count) {
+            count.vars(&mut vars);
         }
+        let mut parts: Vec<String> = vars
+            .iter()
+            .filter_map(|&i| {
+                let t = self.env.get(i)?.as_ref()?;
+                Some(format!("${} = {}", self.ir.params.get(i)?.name, show_typed(t)))
+            })
+            .collect();
+        if let Some(i) = index {
+            parts.push(format!("$index = {i}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    }
+
+    /// The value of integer arithmetic (or of a plain number) at this point, for the instance
+    /// whose `$index` is `index`: 64-bit signed, `/` rounding toward zero, as sim-core's
+    /// `IntExpr::eval` computes it when a step runs.
+    fn arith(&self, v: &V, index: u32) -> Result<i64, Fault> {
+        match &v.kind {
+            VK::Signed(n) => Ok(*n),
+            VK::Index => Ok(i64::from(index)),
+            VK::Bin(a, op, b) => {
+                let x = self.arith(a, index)?;
+                let y = self.arith(b, index)?;
+                match op.apply(x, y) {
+                    Some(n) => Ok(n),
+                    None if *op == BinOp::Div && y == 0 => Err(Fault::DivisionByZero(b.span)),
+                    None => Err(Fault::Overflow(v.span)),
+                }
+            }
+            _ => {
+                let n = self.int(v).ok_or(Fault::Reported)?;
+                i64::try_from(n).map_err(|_| Fault::Overflow(v.span))
+            }
+        }
+    }
+
+    /// [`Self::arith`], reporting overflow and division by zero.
+    fn arith_at(&mut self, v: &V, index: Option<u32>) -> Option<i64> {
+        match self.arith(v, index.unwrap_or(0)) {
+            Ok(n) => Some(n),
+            Err(Fault::Reported) => None,
+            Err(Fault::Overflow(span)) => {
+                let from = self.source_at(v, index);
+                self.err(span, ErrorKind::Overflow { from });
+                None
+            }
+            Err(Fault::DivisionByZero(span)) => {
+                let from = self.source_at(v, index);
+                self.err(span, ErrorKind::DivisionByZero { from });
+                None
+            }
+        }
+    }
+
+    /// Computes `v` once, or, if it reads `$index`, for every instance of the process being
+    /// lowered (up to [`INDEX_CHECKS`]), and gives each value to `f`; stops at the first that
+    /// fails (`f` reports its own failures). True if every one passed.
+    fn each_value(&mut self, v: &V, mut f: impl FnMut(&mut Self, i64, Option<u32>) -> bool) -> bool {
+        if !v.reads_index() {
+            return self.arith_at(v, None).is_some_and(|n| f(self, n, None));
+        }
+        for i in 0..self.current_instances.min(INDEX_CHECKS) {
+            let Some(n) = self.arith_at(v, Some(i)) else { return false };
+            if !f(self, n, Some(i)) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The program's form of integer arithmetic: parameters substituted, and every part that
+    /// does not read `$index` folded to a constant. Only for values [`Self::each_value`] passed.
+    fn int_tree(&self, v: &V) -> IntExpr {
+        match &v.kind {
+            VK::Index => IntExpr::Index,
+            VK::Bin(a, op, b) => {
+                let (a, b) = (self.int_tree(a), self.int_tree(b));
+                if let (IntExpr::Const(x), IntExpr::Const(y)) = (&a, &b) {
+                    if let Some(n) = op.apply(*x, *y) {
+                        return IntExpr::Const(n);
+                    }
+                }
+                IntExpr::Bin(Box::new(a), *op, Box::new(b))
+            }
+            _ => IntExpr::Const(self.arith(v, 0).unwrap_or(0)),
+        }
+    }
+
+    /// A count written as arithmetic: a positive constant at this point, or, if it reads
+    /// `$index`, an expression that no instance makes negative (0 does nothing, as `$index`).
+    fn arith_count(&mut self, v: &V, what: &'static str) -> Option<Value> {
+        if !v.reads_index() {
+            let n = self.arith_at(v, None)?;
+            if n <= 0 {
+                let from = self.from(v);
+                self.err(v.span, ErrorKind::NotPositive { what, value: n, from });
+                return None;
+            }
+            return Some(Value::Const(n.unsigned_abs()));
+        }
+        let ok = self.each_value(v, |l, n, at| {
+            if n < 0 {
+                let from = l.source_at(v, at);
+                l.err(v.span, ErrorKind::NegativeCount { what, value: n, from });
+            }
+            n >= 0
+        });
+        ok.then(|| Value::Expr(Box::new(self.int_tree(v))))
     }
 
     fn typed(&self, v: &V) -> Option<Typed> {
@@ -244,10 +378,16 @@ impl Lower<'_> {
     }
 
     fn positive(&mut self, v: &V, what: &'static str) -> Option<u64> {
+        if matches!(v.kind, VK::Bin(..)) {
+            return match self.arith_count(v, what)? {
+                Value::Const(n) => Some(n),
+                _ => None,
+            };
+        }
         let n = self.int(v)?;
         if n == 0 {
             let from = self.from(v);
-            self.err(v.span, ErrorKind::NotPositive { what, from });
+            self.err(v.span, ErrorKind::NotPositive { what, value: 0, from });
             return None;
         }
         Some(n)
@@ -284,13 +424,14 @@ impl Lower<'_> {
                 Value::Uniform(lo, hi)
             }
             VK::Exp(m) => Value::Exp(self.int(m)?),
-            VK::Bad => return None,
+            VK::Bin(..) => return self.arith_count(v, positive.unwrap_or("a count")),
+            VK::Signed(_) | VK::Bad => return None,
         };
         if let Some(what) = positive {
             match value {
                 Value::Const(0) => {
                     let from = self.from(v);
-                    self.err(v.span, ErrorKind::NotPositive { what, from });
+                    self.err(v.span, ErrorKind::NotPositive { what, value: 0, from });
                     return None;
                 }
                 Value::Uniform(0, _) => {
@@ -308,11 +449,15 @@ impl Lower<'_> {
     }
 
     /// The largest value a step can draw, where there is one.
-    fn max(&self, v: Value) -> Option<u64> {
+    fn max(&self, v: &Value) -> Option<u64> {
         match v {
-            Value::Const(n) | Value::Uniform(_, n) => Some(n),
+            Value::Const(n) | Value::Uniform(_, n) => Some(*n),
             Value::Index => Some(u64::from(self.current_instances.saturating_sub(1))),
             Value::Exp(_) => None,
+            Value::Expr(e) => {
+                let max = (0..self.current_instances.min(INDEX_CHECKS)).filter_map(|i| e.eval(i)).max();
+                max.and_then(|m| u64::try_from(m).ok())
+            }
         }
     }
 
@@ -406,7 +551,7 @@ impl Lower<'_> {
     }
 
     /// Checks one mmap step against max_map_count and memory.
-    fn mmap_limits(&mut self, step: &StepIr, size: Value, size_v: Option<&V>, count: Value, count_v: Option<&V>) {
+    fn mmap_limits(&mut self, step: &StepIr, size: &Value, size_v: Option<&V>, count: &Value, count_v: Option<&V>) {
         let max_count = self.max(count);
         let max_size = self.max(size);
         let count_span = count_v.map_or(step.span, |c| c.span);
@@ -450,7 +595,7 @@ impl Lower<'_> {
                     Some(c) => self.value(c, Some("a count"))?,
                     None => Value::Const(1),
                 };
-                self.mmap_limits(s, size_val, Some(size), count_val, count.as_ref());
+                self.mmap_limits(s, &size_val, Some(size), &count_val, count.as_ref());
                 StepKind::MmapAnon { size: size_val, count: count_val }
             }
             StepIrKind::MmapFile { file, size, count, shared } => {
@@ -463,7 +608,7 @@ impl Lower<'_> {
                     Some(c) => self.value(c, Some("a count"))?,
                     None => Value::Const(1),
                 };
-                if let (Some(fs), Some(v), Some(sv)) = (file_size, size, size_val) {
+                if let (Some(fs), Some(v), Some(sv)) = (file_size, size, &size_val) {
                     if self.max(sv).is_some_and(|m| m > fs) {
                         let from = self.from(v);
                         let name = file.and_then(|f| self.ir.files.get(f as usize)).map_or("", |f| f.name.as_str());
@@ -477,8 +622,8 @@ impl Lower<'_> {
                     }
                 }
                 let whole = file_size.map(Value::Const);
-                if let Some(sz) = size_val.or(whole) {
-                    self.mmap_limits(s, sz, size.as_ref(), count_val, count.as_ref());
+                if let Some(sz) = size_val.clone().or(whole) {
+                    self.mmap_limits(s, &sz, size.as_ref(), &count_val, count.as_ref());
                 }
                 StepKind::MmapFile { file: (*file)?, size: size_val, count: count_val, shared: *shared }
             }
@@ -503,7 +648,9 @@ impl Lower<'_> {
                 };
                 StepKind::Unregister { driver: (*driver)?, target }
             }
-            StepIrKind::Touch(v) => StepKind::Touch(self.value(v, Some("a count"))?),
+            StepIrKind::Touch { count, scope } => {
+                StepKind::Touch { count: self.value(count, Some("a count"))?, scope: (*scope)? }
+            }
             StepIrKind::Mprotect(v) => StepKind::Mprotect(self.value(v, Some("a count"))?),
             StepIrKind::Compute(v) => StepKind::Compute(self.value(v, None)?),
             StepIrKind::Sleep(v) => StepKind::Sleep(self.value(v, None)?),
@@ -579,26 +726,43 @@ impl Lower<'_> {
         id
     }
 
-    fn target(&mut self, t: &TargetIr) -> Option<Target> {
+    /// `NAME` or `NAME[EXPR]`: EXPR is checked at this point, and if it reads `$index`, for
+    /// every instance of the process whose step it is.
+    fn target(&mut self, t: &TargetIr) -> Option<StepTarget> {
         let id = t.id?;
-        let Some(index_v) = &t.index else { return Some(Target::All(id)) };
-        let index = self.int(index_v)?;
-        let from = self.from(index_v);
+        let Some(index_v) = &t.index else { return Some(StepTarget::Fixed(Target::All(id))) };
         let name = self.ir.targets.get(id as usize).cloned().unwrap_or_default();
         // A process whose `when` leaves it out of this point (0 instances) has no range to check:
-        // the target names nobody here.
-        if let Some(&n) = self.instances.get(id as usize).filter(|&&n| n > 0) {
-            if index >= u64::from(n) {
-                self.err(index_v.span, ErrorKind::IndexOutOfRange { name, index, instances: Some(n), from });
-                return None;
+        // the target names nobody here. Fork children are counted only as the run goes.
+        let instances = self.instances.get(id as usize).copied().filter(|&n| n > 0);
+        let mut fixed = 0;
+        let ok = self.each_value(index_v, |l, n, at| {
+            match u32::try_from(n).ok().filter(|&i| instances.is_none_or(|c| i < c)) {
+                Some(i) => fixed = i,
+                None => {
+                    let from = l.source_at(index_v, at);
+                    let kind = ErrorKind::IndexOutOfRange { name: name.clone(), index: n, instances, from };
+                    l.err(index_v.span, kind);
+                    return false;
+                }
             }
+            true
+        });
+        if !ok {
+            return None;
         }
-        match u32::try_from(index) {
-            Ok(i) => Some(Target::One(id, i)),
-            Err(_) => {
-                self.err(index_v.span, ErrorKind::IndexOutOfRange { name, index, instances: None, from });
-                None
-            }
+        Some(if index_v.reads_index() {
+            StepTarget::Indexed(id, self.int_tree(index_v))
+        } else {
+            StepTarget::Fixed(Target::One(id, fixed))
+        })
+    }
+
+    /// A target of an action or an anchor, where `$index` is refused.
+    fn fixed_target(&mut self, t: &TargetIr) -> Option<Target> {
+        match self.target(t)? {
+            StepTarget::Fixed(t) => Some(t),
+            StepTarget::Indexed(..) => None,
         }
     }
 
@@ -606,7 +770,7 @@ impl Lower<'_> {
         let trigger = match &a.trigger {
             TriggerIr::At(v) => Trigger::At(self.int(v)?),
             TriggerIr::After { target, step, delay } => {
-                let target = self.target(target);
+                let target = self.fixed_target(target);
                 let delay_ns = match delay {
                     Some(d) => self.int(d)?,
                     None => 0,
@@ -623,9 +787,9 @@ impl Lower<'_> {
             }
         };
         let action = match &a.action {
-            ActionIr::OomKill(t) => Action::OomKill(self.target(t)?),
-            ActionIr::Kill(t) => Action::Kill(self.target(t)?),
-            ActionIr::Signal(t) => Action::Signal(self.target(t)?),
+            ActionIr::OomKill(t) => Action::OomKill(self.fixed_target(t)?),
+            ActionIr::Kill(t) => Action::Kill(self.fixed_target(t)?),
+            ActionIr::Signal(t) => Action::Signal(self.fixed_target(t)?),
             ActionIr::Reclaim(v) => Action::Reclaim(self.value(v, Some("a count"))?),
             ActionIr::Truncate(f) => Action::Truncate((*f)?),
             ActionIr::VmallocHog(v) => Action::VmallocHog(self.positive(v, "a size")?),

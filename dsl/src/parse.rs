@@ -289,6 +289,11 @@ fn phrase(rule: Rule) -> Vec<String> {
         Rule::list => "a list such as [1, 2, 4] or pow2(4..14)",
         Rule::items => "a list such as [1, 2, 4]",
         Rule::target => "a target such as rank or rank[0]",
+        Rule::index => "an index such as 0, $i or $index + 1",
+        Rule::group => "'('",
+        Rule::uniform => "uniform(A, B)",
+        Rule::exp => "exp(MEAN)",
+        Rule::touch_scope => "'file' or 'anon'",
         Rule::anchor => "a time such as 20ms or rank.register + 10us",
         Rule::expr | Rule::term => "a metric or a number",
         Rule::setting => "a setting",
@@ -381,6 +386,9 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
         if let Some(k) = keyword(r) {
             keywords.push(k);
         }
+        if r == Rule::touch_scope {
+            keywords.extend(["file", "anon"]);
+        }
         for p in phrase(r) {
             if !expected.contains(&p) {
                 expected.push(p);
@@ -398,6 +406,11 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
             Some("a '{' above is not closed".to_string())
         } else if rules.contains(&Rule::ident) && word.chars().any(|c| c.is_ascii_uppercase()) {
             Some("names are lower case: letters a-z, digits and '_'".to_string())
+        } else if [Rule::count, Rule::index, Rule::variable].iter().any(|r| rules.contains(r))
+            && found.starts_with('\'')
+            && word.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        {
+            Some(format!("a parameter is written with '$': ${word}"))
         } else if stmt {
             Some(format!(
                 "a statement starts with one of: {}",
@@ -607,14 +620,8 @@ impl<'s> Builder<'s> {
     fn val(&self, p: Pair<Rule>) -> R<Val> {
         let span = self.span(&p);
         let kind = match p.as_rule() {
-            Rule::size
-            | Rule::count
-            | Rule::duration
-            | Rule::value
-            | Rule::literal
-            | Rule::name_val
-            | Rule::path
-            | Rule::num_arg => {
+            Rule::count | Rule::index | Rule::group => return self.int_expr(p),
+            Rule::size | Rule::duration | Rule::value | Rule::literal | Rule::name_val | Rule::path | Rule::num_arg => {
                 let mut k = self.kids(p.clone());
                 return self.val(self.next(&mut k, &p)?);
             }
@@ -642,6 +649,49 @@ impl<'s> Builder<'s> {
             _ => return Err(self.internal(&p)),
         };
         Ok(Val { kind, span })
+    }
+
+    /// `count`, `index` or `group`: operands and operators, flat; `*` and `/` bind tighter
+    /// than `+` and `-`, each level left to right. A group's span covers its parentheses.
+    fn int_expr(&self, p: Pair<Rule>) -> R<Val> {
+        let span = self.span(&p);
+        let is_group = p.as_rule() == Rule::group;
+        let mut k = self.kids(p.clone());
+        let first = self.val(self.next(&mut k, &p)?)?;
+        // Sums of products: `sum` holds the finished terms, `term` the product being built.
+        let mut sum: Option<(Val, BinOp)> = None;
+        let mut term = first;
+        let bin = |a: Val, op: BinOp, b: Val| {
+            let span = a.span.to(b.span);
+            Val { kind: ValKind::Bin(Box::new(a), op, Box::new(b)), span }
+        };
+        while let Some(op) = k.pop_front() {
+            let rhs = self.val(self.next(&mut k, &p)?)?;
+            let bop = match op.as_str() {
+                "+" => BinOp::Add,
+                "-" => BinOp::Sub,
+                "*" => BinOp::Mul,
+                _ => BinOp::Div,
+            };
+            if op.as_rule() == Rule::mul_op {
+                term = bin(term, bop, rhs);
+            } else {
+                let done = match sum.take() {
+                    Some((acc, aop)) => bin(acc, aop, term),
+                    None => term,
+                };
+                sum = Some((done, bop));
+                term = rhs;
+            }
+        }
+        let mut v = match sum {
+            Some((acc, op)) => bin(acc, op, term),
+            None => term,
+        };
+        if is_group {
+            v.span = span;
+        }
+        Ok(v)
     }
 
     fn block(&self, p: Pair<Rule>) -> R<Block> {
@@ -686,7 +736,17 @@ impl<'s> Builder<'s> {
                     StepKind::Unregister { driver, target }
                 }
             }
-            Rule::touch => StepKind::Touch(self.val(self.next(&mut k, &p)?)?),
+            Rule::touch => {
+                let count = self.val(self.next(&mut k, &p)?)?;
+                let scope = match k.pop_front() {
+                    None => TouchScope::Mm,
+                    Some(s) => match self.kids(s).pop_front() {
+                        Some(file) => TouchScope::File(self.string(&file)?),
+                        None => TouchScope::Anon,
+                    },
+                };
+                StepKind::Touch { count, scope }
+            }
             Rule::mprotect => StepKind::Mprotect(self.val(self.next(&mut k, &p)?)?),
             Rule::compute => StepKind::Compute(self.val(self.next(&mut k, &p)?)?),
             Rule::sleep => StepKind::Sleep(self.val(self.next(&mut k, &p)?)?),

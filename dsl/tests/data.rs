@@ -1,4 +1,5 @@
-//! Data-driven tests: every `data/ok/*.wl` loads and lowers to its `.out` twin, every
+//! Data-driven tests: every `data/ok/*.wl` loads and lowers to its `.out` twin (and warns
+//! exactly as its `.warn` twin says, if it has one: no twin, no warning), every
 //! `data/err/*.wl` fails with exactly its `.err` twin. `UPDATE_EXPECT=1` rewrites the twins.
 //! A first line `# overrides: NAME=VALUE ...` passes `-p` overrides.
 
@@ -129,7 +130,13 @@ fn ok_files_lower_to_their_twins() {
         let bytes = std::fs::read(&path).unwrap();
         let name = format!("ok/{}", path.file_name().unwrap().to_string_lossy());
         let actual = match dsl::load_with(&name, &bytes, &overrides(&bytes), &read_data) {
-            Ok(w) => dump(&w),
+            Ok(w) => {
+                let warn = path.with_extension("warn");
+                if !w.warnings().is_empty() || warn.exists() {
+                    compare(&warn, &format!("{}\n", w.warnings()), &mut failures);
+                }
+                dump(&w)
+            }
             Err(d) => {
                 failures.push(format!("{name}: a file in ok/ must load, but:\n{d}"));
                 continue;

@@ -14,6 +14,8 @@ mod properties;
 pub mod report;
 pub mod sim;
 pub mod stats;
+#[cfg(test)]
+mod step_tests;
 pub mod strategy;
 #[cfg(test)]
 pub mod testing;

@@ -25,12 +25,12 @@ fn steps_in_an_empty_mm_are_noops_and_steps_that_act_are_not() {
             "p",
             1,
             vec![
-                StepKind::Touch(Value::Const(3)),
+                touch(3),
                 StepKind::Munmap(Some(Value::Const(2))),
                 StepKind::Mprotect(Value::Const(2)),
                 unregister(0),
                 anon(8192, 2),
-                StepKind::Touch(Value::Const(3)),
+                touch(3),
                 register(0),
                 register(0),
                 unregister(0),
@@ -64,7 +64,7 @@ fn steps_in_an_empty_mm_are_noops_and_steps_that_act_are_not() {
 #[test]
 fn a_step_repeated_over_nothing_counts_each_time_under_one_entry() {
     let mut b = Build::new(Strategy::MmLock);
-    let body = b.block(vec![StepKind::Touch(Value::Const(1))]);
+    let body = b.block(vec![touch(1)]);
     b.process("p", 1, vec![StepKind::Repeat { count: Value::Const(5), body }]);
     let r = b.run(1).report;
     assert_eq!(kinds(&r), [(NoopKind::TouchNoVma, 5)]);
@@ -81,11 +81,11 @@ fn register_of_a_target_that_does_not_exist_yet_is_a_noop() {
     let child = b.block(vec![anon(8192, 1), StepKind::Sleep(Value::Const(1_000_000))]);
     let body = b.block(vec![
         anon(8192, 4),
-        StepKind::Register { driver: 0, target: Some(Target::All(1)) },
+        StepKind::Register { driver: 0, target: Some(Target::All(1).into()) },
         StepKind::Fork { name: Some(1), body: child },
         StepKind::Sleep(Value::Const(100_000)),
-        StepKind::Register { driver: 0, target: Some(Target::All(1)) },
-        StepKind::Unregister { driver: 0, target: Some(Target::All(1)) },
+        StepKind::Register { driver: 0, target: Some(Target::All(1).into()) },
+        StepKind::Unregister { driver: 0, target: Some(Target::All(1).into()) },
     ]);
     b.p.processes[0].body = body;
     let r = b.run(1).report;
@@ -141,8 +141,8 @@ fn unregister_from_another_task_after_the_owner_exited() {
         1,
         vec![
             StepKind::Sleep(Value::Const(2_000_000)),
-            StepKind::Unregister { driver: 0, target: Some(Target::All(0)) },
-            StepKind::Unregister { driver: 0, target: Some(Target::All(7)) },
+            StepKind::Unregister { driver: 0, target: Some(Target::All(0).into()) },
+            StepKind::Unregister { driver: 0, target: Some(Target::All(7).into()) },
         ],
     );
     b.p.targets.extend((2..=7).map(|i| format!("t{i}")));

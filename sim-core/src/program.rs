@@ -134,7 +134,7 @@ pub struct ProcessDef {
 }
 
 /// A number drawn when the step runs, in the step's unit (bytes, nanoseconds or a count).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Const(u64),
     /// `$index`: the process instance's number.
@@ -143,6 +143,41 @@ pub enum Value {
     Uniform(u64, u64),
     /// `exp(MEAN)`, rounded to an integer.
     Exp(u64),
+    /// A count computed from `$index` when the step runs, such as `$index * 2 + 1`. dsl has
+    /// checked at load that it is not negative for any instance; a value it cannot compute
+    /// counts as 0 (the step does nothing).
+    Expr(Box<IntExpr>),
+}
+
+/// An integer expression of the workload language once a point's parameters are substituted:
+/// what is left to compute when a step runs is `$index`. Arithmetic is on 64-bit signed
+/// integers; `/` rounds toward zero.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntExpr {
+    Const(i64),
+    /// `$index`: the acting task's instance number.
+    Index,
+    Bin(Box<IntExpr>, BinOp, Box<IntExpr>),
+}
+
+impl IntExpr {
+    /// The value for a task whose `$index` is `index`; `None` on overflow or division by zero.
+    pub fn eval(&self, index: u32) -> Option<i64> {
+        match self {
+            IntExpr::Const(c) => Some(*c),
+            IntExpr::Index => Some(i64::from(index)),
+            IntExpr::Bin(a, op, b) => op.apply(a.eval(index)?, b.eval(index)?),
+        }
+    }
+
+    /// Whether the value depends on `$index`.
+    pub fn reads_index(&self) -> bool {
+        match self {
+            IntExpr::Const(_) => false,
+            IntExpr::Index => true,
+            IntExpr::Bin(a, _, b) => a.reads_index() || b.reads_index(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -173,13 +208,17 @@ pub enum StepKind {
     },
     Register {
         driver: DriverId,
-        target: Option<Target>,
+        target: Option<StepTarget>,
     },
     Unregister {
         driver: DriverId,
-        target: Option<Target>,
+        target: Option<StepTarget>,
     },
-    Touch(Value),
+    /// Fault in `count` random pages of the VMAs in `scope`.
+    Touch {
+        count: Value,
+        scope: TouchScope,
+    },
     Mprotect(Value),
     Compute(Value),
     Sleep(Value),
@@ -188,6 +227,42 @@ pub enum StepKind {
         body: BlockId,
     },
     Exit,
+}
+
+/// Which VMAs a `touch` faults pages of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TouchScope {
+    /// `touch N`: any VMA of the mm.
+    Mm,
+    /// `touch N in file "NAME"`: the mm's VMAs of that file.
+    File(FileId),
+    /// `touch N in anon`: the mm's anonymous VMAs.
+    Anon,
+}
+
+/// The target of a step (`register DRIVER of TARGET`): fixed at load, or `NAME[EXPR]` with
+/// `$index` in EXPR, whose instance is picked by the acting task's `$index` when the step runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepTarget {
+    Fixed(Target),
+    Indexed(TargetId, IntExpr),
+}
+
+impl StepTarget {
+    /// The target for a task whose `$index` is `index`; `None` if the expression cannot be
+    /// computed or is not an instance number (dsl refuses both at load).
+    pub fn resolve(&self, index: u32) -> Option<Target> {
+        match self {
+            StepTarget::Fixed(t) => Some(*t),
+            StepTarget::Indexed(id, e) => u32::try_from(e.eval(index)?).ok().map(|i| Target::One(*id, i)),
+        }
+    }
+}
+
+impl From<Target> for StepTarget {
+    fn from(t: Target) -> StepTarget {
+        StepTarget::Fixed(t)
+    }
 }
 
 /// `NAME` (every instance) or `NAME[i]`.
@@ -332,6 +407,19 @@ pub enum BinOp {
     Sub,
     Mul,
     Div,
+}
+
+impl BinOp {
+    /// The operation on 64-bit signed integers (`/` rounds toward zero); `None` on overflow or
+    /// division by zero.
+    pub fn apply(self, a: i64, b: i64) -> Option<i64> {
+        match self {
+            BinOp::Add => a.checked_add(b),
+            BinOp::Sub => a.checked_sub(b),
+            BinOp::Mul => a.checked_mul(b),
+            BinOp::Div => a.checked_div(b),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -13,11 +13,11 @@ fn step() -> impl Strategy<Value = StepKind> {
         Just(register(1)),
         Just(unregister(0)),
         Just(unregister(1)),
-        (1u64..20).prop_map(|n| StepKind::Touch(Value::Const(n))),
+        (1u64..20).prop_map(touch),
         (1u64..3).prop_map(|n| StepKind::Munmap(Some(Value::Const(n)))),
         (1u64..3).prop_map(|n| StepKind::Mprotect(Value::Const(n))),
         (1u64..50_000).prop_map(|ns| StepKind::Compute(Value::Const(ns))),
-        Just(StepKind::Unregister { driver: 0, target: Some(Target::All(0)) }),
+        Just(StepKind::Unregister { driver: 0, target: Some(Target::All(0).into()) }),
     ]
 }
 

@@ -6,7 +6,7 @@ use crate::engine::Event;
 use crate::kernel::ops::{Exit, Fork, Micro, Mmap, Mprotect, Munmap, Op, Touch};
 use crate::kernel::task::{Frame, Kind, Pending, State, TaskId};
 use crate::kernel::{self, Kernel, LimitError, Limits, EV_ACTION, EV_WAKE};
-use crate::program::{Action, AnchorStep, Program, StepKind, Target, Trigger, Value};
+use crate::program::{Action, AnchorStep, Program, StepKind, StepTarget, Target, Trigger, Value};
 use crate::report::{End, NoopKind, OrderedMap, PointReport};
 use crate::strategy::{Register, Unregister};
 use crate::trace::{TraceData, TraceKind};
@@ -406,13 +406,15 @@ impl<'p> Sim<'p> {
                 }
                 StepKind::Register { driver, target } => {
                     self.fire_anchors(t, AnchorStep::Register);
-                    Op::Register(Box::new(Register::new(*driver, *target)))
+                    let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };
+                    Op::Register(Box::new(Register::new(*driver, target)))
                 }
                 StepKind::Unregister { driver, target } => {
                     self.fire_anchors(t, AnchorStep::Unregister);
-                    Op::Unregister(Box::new(Unregister::new(*driver, *target)))
+                    let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };
+                    Op::Unregister(Box::new(Unregister::new(*driver, target)))
                 }
-                StepKind::Touch(v) => Op::Touch(Touch::new(eval(k, t, v))),
+                StepKind::Touch { count, scope } => Op::Touch(Touch::new(eval(k, t, count), *scope)),
                 StepKind::Mprotect(v) => Op::Mprotect(Mprotect::new(eval(k, t, v))),
             };
             let k = &mut self.k;
@@ -643,6 +645,16 @@ fn eval(k: &mut Kernel, t: TaskId, v: &Value) -> u64 {
         Value::Index => task.index as u64,
         Value::Uniform(a, b) => task.rng.between(a, b),
         Value::Exp(mean) => task.rng.exp(mean),
+        Value::Expr(ref e) => e.eval(task.index).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+    }
+}
+
+/// A step's `of TARGET` for the acting task: `Some(None)` for its own mm, `None` when the
+/// target's index names no instance (the step then does nothing).
+fn resolve(k: &Kernel, t: TaskId, target: &Option<StepTarget>) -> Option<Option<Target>> {
+    match target {
+        None => Some(None),
+        Some(st) => st.resolve(k.tasks[t as usize].index).map(Some),
     }
 }
 

@@ -81,6 +81,11 @@ pub fn file_map(file: FileId, count: u64, shared: bool) -> StepKind {
     StepKind::MmapFile { file, size: None, count: Value::Const(count), shared }
 }
 
+/// `touch N`: N random pages of any VMA of the mm.
+pub fn touch(count: u64) -> StepKind {
+    StepKind::Touch { count: Value::Const(count), scope: TouchScope::Mm }
+}
+
 pub fn register(driver: DriverId) -> StepKind {
     StepKind::Register { driver, target: None }
 }

@@ -9,7 +9,7 @@ use super::task::TaskId;
 use super::Kernel;
 use crate::cost::Cost;
 use crate::metrics::Metric;
-use crate::program::{BlockId, DriverId, FileId, Strategy, TargetId};
+use crate::program::{BlockId, DriverId, FileId, Strategy, TargetId, TouchScope};
 use crate::report::NoopKind;
 use crate::strategy::{Register, Unregister};
 use crate::trace::TraceKind;
@@ -114,6 +114,35 @@ pub fn random_vma(k: &mut Kernel, t: TaskId, mm: MmId) -> Option<VmaId> {
             return Some(v);
         }
     }
+}
+
+/// Draws of [`random_vma`] before [`random_vma_in`] counts the VMAs of its scope instead.
+const SCOPE_DRAWS: u32 = 32;
+
+/// A random live VMA of the mm within `scope`, each of them equally likely: draws over the whole
+/// mm until one is in the scope, and after [`SCOPE_DRAWS`] misses picks among the scope's VMAs
+/// by counting them (a scope that is a small part of a big mm costs one pass, not endless draws).
+pub fn random_vma_in(k: &mut Kernel, t: TaskId, mm: MmId, scope: TouchScope) -> Option<VmaId> {
+    let within = |k: &Kernel, v: VmaId| match scope {
+        TouchScope::Mm => true,
+        TouchScope::File(f) => k.mem.vma(v).file() == Some(f),
+        TouchScope::Anon => k.mem.vma(v).file().is_none(),
+    };
+    if scope == TouchScope::Mm {
+        return random_vma(k, t, mm);
+    }
+    for _ in 0..SCOPE_DRAWS {
+        let v = random_vma(k, t, mm)?;
+        if within(k, v) {
+            return Some(v);
+        }
+    }
+    let n = k.mem.live_vmas(mm).filter(|&v| within(k, v)).count() as u64;
+    if n == 0 {
+        return None;
+    }
+    let pick = k.tasks[t as usize].rng.below(n) as usize;
+    k.mem.live_vmas(mm).filter(|&v| within(k, v)).nth(pick)
 }
 
 /// Charges a notifier callback of driver `d`, counting it and any sleep under a spinlock.
@@ -412,6 +441,7 @@ impl Unlink {
 
 pub struct Touch {
     left: u64,
+    scope: TouchScope,
     pc: u8,
     vma: VmaId,
     page: u64,
@@ -422,8 +452,8 @@ pub struct Touch {
 }
 
 impl Touch {
-    pub fn new(count: u64) -> Touch {
-        Touch { left: count, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None, touched: false }
+    pub fn new(count: u64, scope: TouchScope) -> Touch {
+        Touch { left: count, scope, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None, touched: false }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -436,7 +466,7 @@ impl Touch {
                         return Micro::Done;
                     }
                     self.left -= 1;
-                    let Some(v) = random_vma(k, t, mm) else {
+                    let Some(v) = random_vma_in(k, t, mm, self.scope) else {
                         if !self.touched {
                             k.step_noop(t, NoopKind::TouchNoVma);
                         }

@@ -176,12 +176,7 @@ fn register_during_truncates(strategy: Strategy, seed: u64) -> crate::report::Po
             body: 1, // set below
         },
     ];
-    let cycle = b.block(vec![
-        StepKind::Touch(Value::Const(400)),
-        register(kvm),
-        StepKind::Touch(Value::Const(20)),
-        unregister(kvm),
-    ]);
+    let cycle = b.block(vec![touch(400), register(kvm), touch(20), unregister(kvm)]);
     let mut body = body;
     body[1] = StepKind::Repeat { count: Value::Const(40), body: cycle };
     b.process("p", 1, body);
@@ -211,7 +206,7 @@ fn reclaim_during_a_slow_release_frees_pages_the_driver_still_maps() {
     for strategy in [Strategy::MmLock, Strategy::MmTakeAllLocks] {
         let mut b = Build::new(strategy);
         let xpmem = b.driver("xpmem", 200_000, true);
-        b.process("p", 1, vec![anon(1 << 20, 1), register(xpmem), StepKind::Touch(Value::Const(200)), StepKind::Exit]);
+        b.process("p", 1, vec![anon(1 << 20, 1), register(xpmem), touch(200), StepKind::Exit]);
         b.action(Trigger::Every { period_ns: 2_000, until_ns: None }, Action::Reclaim(Value::Const(1)));
         let r = b.run(1).report;
         assert!(scalar(&r, "release.missed") > 0, "{strategy:?}");
@@ -224,7 +219,7 @@ fn reclaim_during_a_slow_release_frees_pages_the_driver_still_maps() {
 #[test]
 fn exit_tears_down_every_vma_of_a_large_mm() {
     let mut b = Build::new(Strategy::MmTakeAllLocks);
-    b.process("big", 1, vec![anon(16384, 300), StepKind::Touch(Value::Const(2000)), StepKind::Exit]);
+    b.process("big", 1, vec![anon(16384, 300), touch(2000), StepKind::Exit]);
     b.process("idle", 1, vec![StepKind::Sleep(Value::Const(50_000_000))]);
     b.action(Trigger::Every { period_ns: 10_000_000, until_ns: None }, Action::Reclaim(Value::Const(1000)));
     let r = b.run(1).report;
@@ -281,7 +276,7 @@ fn lock_stat_adds_up_to_the_lock_metrics() {
     b.process(
         "vm",
         4,
-        vec![file_map(f, 1, true), anon(4096, 64), register(kvm), StepKind::Touch(Value::Const(200)), unregister(kvm)],
+        vec![file_map(f, 1, true), anon(4096, 64), register(kvm), touch(200), unregister(kvm)],
     );
     b.action(Trigger::Every { period_ns: 20_000, until_ns: None }, Action::Reclaim(Value::Const(8)));
     let r = b.run(2).report;
