@@ -103,7 +103,11 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
         }
     }
     if !args.quiet {
-        let text = format!("{}{}", layouts(&w), summary::render(&report, &summary::Options { all: args.all, line_text: &line_text }));
+        let text = format!(
+            "{}{}",
+            layouts(&w),
+            summary::render(&report, &summary::Options { all: args.all, line_text: &line_text })
+        );
         let mut tail = String::new();
         if report.incomplete.is_some() {
             tail.push_str(&format!(

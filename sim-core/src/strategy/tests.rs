@@ -273,11 +273,7 @@ fn lock_stat_adds_up_to_the_lock_metrics() {
     let mut b = Build::new(Strategy::MmLock);
     let f = b.file("shm", 1 << 20);
     let kvm = b.driver("kvm", 150, false);
-    b.process(
-        "vm",
-        4,
-        vec![file_map(f, 1, true), anon(4096, 64), register(kvm), touch(200), unregister(kvm)],
-    );
+    b.process("vm", 4, vec![file_map(f, 1, true), anon(4096, 64), register(kvm), touch(200), unregister(kvm)]);
     b.action(Trigger::Every { period_ns: 20_000, until_ns: None }, Action::Reclaim(Value::Const(8)));
     let r = b.run(2).report;
     let acquisitions: u64 = r.lock_stat.iter().map(|s| s.acquisitions).sum();
