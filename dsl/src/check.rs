@@ -94,7 +94,8 @@ pub enum Unit {
     Dur,
     Bool,
     Strategy,
-    LockKind,
+    /// One of a fixed set of words (an option's values).
+    Choice(&'static Choice),
     /// A maps file's path.
     Path,
 }
@@ -108,7 +109,7 @@ impl Unit {
             Unit::Dur => "a duration such as 20us",
             Unit::Bool => "true or false",
             Unit::Strategy => "a strategy such as mm_lock",
-            Unit::LockKind => "spinlock or rwsem",
+            Unit::Choice(c) => c.describe,
             Unit::Path => "a path such as \"maps/qemu.maps\"",
         }
     }
@@ -119,11 +120,24 @@ impl Unit {
             Unit::Size => matches!(k, Kind::Int | Kind::Size),
             Unit::Dur => k == Kind::Dur,
             Unit::Bool => k == Kind::Bool,
-            Unit::Strategy | Unit::LockKind => k == Kind::Name,
+            Unit::Strategy | Unit::Choice(_) => k == Kind::Name,
             Unit::Path => k == Kind::Str,
         }
     }
 }
+
+/// An option whose value is one word of a set.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub what: &'static str,
+    pub names: &'static [&'static str],
+    pub describe: &'static str,
+}
+
+pub const LOCK_KIND: Choice =
+    Choice { what: "lock kind", names: &["spinlock", "rwsem"], describe: "spinlock or rwsem" };
+pub const RECLAIM_NOTIFY: Choice =
+    Choice { what: "reclaim notification", names: &["page", "range"], describe: "page or range" };
 
 /// A resolved value.
 #[derive(Clone, Debug, PartialEq)]
@@ -207,6 +221,7 @@ pub struct OptionsIr {
     pub unregister_pins_mm: Option<V>,
     pub keep_lock_data: Option<V>,
     pub lock_kind: Option<V>,
+    pub reclaim_notify: Option<V>,
 }
 
 #[derive(Clone, Debug)]
@@ -341,7 +356,7 @@ pub struct Ir {
 
 const MACHINE_SETTINGS: &[&str] = &["cpus", "memory", "vmalloc", "max_map_count", "cost"];
 const DRIVER_SETTINGS: &[&str] = &["callback", "sleeps", "fault"];
-const OPTIONS: &[&str] = &["unregister_pins_mm", "keep_lock_data", "lock_kind"];
+const OPTIONS: &[&str] = &["unregister_pins_mm", "keep_lock_data", "lock_kind", "reclaim_notify"];
 const ANCHORS: &[(&str, AnchorStep)] = &[
     ("register", AnchorStep::Register),
     ("unregister", AnchorStep::Unregister),
@@ -481,7 +496,7 @@ fn read_number(text: &str, unit: Unit) -> Result<u64, Fail> {
             }
             u64::try_from(f / den).ok().and_then(|f| int.checked_add(f)).ok_or_else(too_big)
         }
-        Unit::Bool | Unit::Strategy | Unit::LockKind | Unit::Path => {
+        Unit::Bool | Unit::Strategy | Unit::Choice(_) | Unit::Path => {
             Err(fail(ErrorKind::Expected { expected: unit.describe().to_string(), found: format!("'{text}'") }, None))
         }
     }
@@ -1243,12 +1258,12 @@ impl Checker<'_> {
                         return bad;
                     }
                 },
-                (Unit::LockKind, "spinlock" | "rwsem") => VK::Const(Typed::Name(w.clone())),
-                (Unit::LockKind, _) => {
+                (Unit::Choice(c), _) if c.names.contains(&w.as_str()) => VK::Const(Typed::Name(w.clone())),
+                (Unit::Choice(c), _) => {
                     self.err(
                         v.span,
-                        ErrorKind::Unknown { what: "lock kind", name: w.clone() },
-                        suggest(w, ["spinlock", "rwsem"]),
+                        ErrorKind::Unknown { what: c.what, name: w.clone() },
+                        suggest(w, c.names.iter().copied()),
                     );
                     return bad;
                 }
@@ -1317,15 +1332,15 @@ impl Checker<'_> {
                             );
                             ok = false;
                         }
-                        Unit::LockKind if !matches!(n.as_str(), "spinlock" | "rwsem") => {
+                        Unit::Choice(c) if !c.names.contains(&n.as_str()) => {
                             self.err(
                                 v.span,
                                 ErrorKind::UnknownFromVariable {
-                                    what: "lock kind",
+                                    what: c.what,
                                     name: n.clone(),
                                     variable: name.clone(),
                                 },
-                                suggest(&n, ["spinlock", "rwsem"]),
+                                suggest(&n, c.names.iter().copied()),
                             );
                             ok = false;
                         }
@@ -1487,7 +1502,8 @@ impl Checker<'_> {
         let (slot, unit) = match name.text.as_str() {
             "unregister_pins_mm" => (&mut o.unregister_pins_mm, Unit::Bool),
             "keep_lock_data" => (&mut o.keep_lock_data, Unit::Bool),
-            "lock_kind" => (&mut o.lock_kind, Unit::LockKind),
+            "lock_kind" => (&mut o.lock_kind, Unit::Choice(&LOCK_KIND)),
+            "reclaim_notify" => (&mut o.reclaim_notify, Unit::Choice(&RECLAIM_NOTIFY)),
             other => {
                 self.err(
                     name.span,

@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostics, ErrorKind, Source, Span};
 use crate::maps::{Backing, FileKey, Layouts, MapsFile};
 use sim_core::program::{
     Action, BinOp, BlockId, Check, DriverDef, FileDef, FileId, IntExpr, LockKind, Machine, Options, ParamValue,
-    ProcessDef, Program, Step, StepKind, StepTarget, Strategy, Target, TimedAction, Trigger, Value,
+    ProcessDef, Program, ReclaimNotify, Step, StepKind, StepTarget, Strategy, Target, TimedAction, Trigger, Value,
 };
 use sim_core::report::OrderedMap;
 use std::collections::BTreeMap;
@@ -498,6 +498,9 @@ impl Lower<'_> {
         }
         if let Some(Typed::Name(n)) = o.lock_kind.as_ref().and_then(|v| self.typed(v)) {
             out.lock_kind = if n == "rwsem" { LockKind::Rwsem } else { LockKind::Spinlock };
+        }
+        if let Some(Typed::Name(n)) = o.reclaim_notify.as_ref().and_then(|v| self.typed(v)) {
+            out.reclaim_notify = if n == "range" { ReclaimNotify::Range } else { ReclaimNotify::Page };
         }
         out
     }

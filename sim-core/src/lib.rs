@@ -11,6 +11,8 @@ mod noop_tests;
 pub mod program;
 #[cfg(test)]
 mod properties;
+#[cfg(test)]
+mod race_tests;
 pub mod report;
 pub mod sim;
 pub mod stats;

@@ -103,11 +103,28 @@ pub struct Options {
     /// mm_lock's arrays stay allocated from register to unregister.
     pub keep_lock_data: bool,
     pub lock_kind: LockKind,
+    pub reclaim_notify: ReclaimNotify,
+}
+
+/// How page reclaim tells the drivers about a page it unmaps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReclaimNotify {
+    /// 2.6.27's ptep_clear_flush_notify: the pte is cleared, then invalidate_page is called on
+    /// the notifiers listed then; the page is freed after.
+    Page,
+    /// invalidate_range_start, the pte cleared and the page freed, invalidate_range_end, as
+    /// try_to_unmap_one brackets it in later kernels: a notifier added inside the bracket misses it.
+    Range,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { unregister_pins_mm: true, keep_lock_data: false, lock_kind: LockKind::Spinlock }
+        Options {
+            unregister_pins_mm: true,
+            keep_lock_data: false,
+            lock_kind: LockKind::Spinlock,
+            reclaim_notify: ReclaimNotify::Page,
+        }
     }
 }
 

@@ -8,7 +8,8 @@
 use super::locks::{LockId, TaskId};
 use super::ptes::{HasPtes, PteId, PteList, PteTable};
 use super::vmalloc::Area;
-use crate::program::{DriverId, FileId};
+use super::weights::Weights;
+use crate::program::{DriverId, FileId, TouchScope};
 use std::collections::BTreeSet;
 
 pub type MmId = u32;
@@ -36,6 +37,8 @@ pub struct Vma {
     pub shared: bool,
     pub pages: u64,
     ptes: PteList,
+    /// Its position in its mm's VMA list.
+    pos: u32,
 }
 
 fn some(x: u32) -> Option<u32> {
@@ -129,6 +132,9 @@ pub struct Mm {
     pub oom_kill_at: Option<u64>,
     /// Changes whenever a VMA is added to or removed from the list.
     pub layout: u32,
+    /// Pages of each VMA by its position in `vmas` (0 for tombstones), and of its anonymous ones.
+    pub pages: Weights,
+    pub anon_pages: Weights,
     /// The lock-all plan built at `layout`, kept for the next lock-all of an unchanged mm.
     pub plan: Option<(u32, std::rc::Rc<crate::strategy::plan::Plan>)>,
 }
@@ -151,6 +157,8 @@ impl Mm {
             gone: false,
             oom_kill_at: None,
             layout: 0,
+            pages: Weights::default(),
+            anon_pages: Weights::default(),
             plan: None,
         }
     }
@@ -214,6 +222,7 @@ impl Memory {
             shared,
             pages,
             ptes: PteList::default(),
+            pos: self.mms[mm as usize].vmas.len() as u32,
         });
         if self.dead.len() * 64 <= id as usize {
             self.dead.push(0);
@@ -226,22 +235,92 @@ impl Memory {
         }
         let m = &mut self.mms[mm as usize];
         m.vmas.push(id);
+        m.pages.push(pages);
+        m.anon_pages.push(if file.is_none() { pages } else { 0 });
         m.map_count += 1;
         m.layout = m.layout.wrapping_add(1);
         self.live_vmas += 1;
         id
     }
 
-    /// Inserts `new` right after `after` in its mm's address order (a split).
-    pub fn insert_after(&mut self, after: VmaId, new: VmaId) {
-        let mm = self.vmas[after as usize].mm as usize;
-        self.mms[mm].layout = self.mms[mm].layout.wrapping_add(1);
-        let list = &mut self.mms[mm].vmas;
+    /// Splits VMA `v` at page `low`: the pages from `low` on become a new VMA right after it,
+    /// sharing its file and anon_vma, with their ptes.
+    pub fn split_vma(&mut self, v: VmaId, low: u64) -> VmaId {
+        let x = &self.vmas[v as usize];
+        let (mm, file, anon, shared, pages) = (x.mm, x.file(), x.anon_vma(), x.shared, x.pages);
+        let new = self.add_vma(mm, file, anon, shared, pages - low);
+        self.vmas[v as usize].pages = low;
+        let list = &mut self.mms[mm as usize].vmas;
         // `add_vma` appended it; move it next to its twin.
         let popped = list.pop();
         debug_assert_eq!(popped, Some(new));
-        let at = list.iter().position(|&v| v == after).map_or(list.len(), |i| i + 1);
+        let at = self.vmas[v as usize].pos as usize + 1;
         list.insert(at, new);
+        self.reposition(mm);
+        self.move_ptes(v, low, new);
+        new
+    }
+
+    /// Renumbers an mm's VMAs by their place in its list and rebuilds its page weights.
+    fn reposition(&mut self, mm: MmId) {
+        let m = &mut self.mms[mm as usize];
+        let (vmas, dead) = (&mut self.vmas, &self.dead);
+        let live = |v: VmaId| dead[v as usize / 64] & (1 << (v % 64)) == 0;
+        for (i, &v) in m.vmas.iter().enumerate() {
+            vmas[v as usize].pos = i as u32;
+        }
+        let weight = |v: &VmaId, anon_only: bool| {
+            let x = &vmas[*v as usize];
+            if live(*v) && (!anon_only || x.file == NONE) {
+                x.pages
+            } else {
+                0
+            }
+        };
+        m.pages.rebuild(m.vmas.iter().map(|v| weight(v, false)));
+        m.anon_pages.rebuild(m.vmas.iter().map(|v| weight(v, true)));
+    }
+
+    /// A page of mm `m` within `scope`, every page equally likely, for `r` drawn below the
+    /// scope's page count ([`Memory::scope_pages`]).
+    pub fn page_at(&self, m: MmId, scope: TouchScope, r: u64) -> (VmaId, u64) {
+        let mm = &self.mms[m as usize];
+        match scope {
+            TouchScope::Mm | TouchScope::Anon => {
+                let w = if scope == TouchScope::Mm { &mm.pages } else { &mm.anon_pages };
+                let (pos, page) = w.find(r);
+                (mm.vmas[pos], page)
+            }
+            TouchScope::File(f) => {
+                let mut r = r;
+                for &v in self.files[f as usize].vmas.iter() {
+                    let x = &self.vmas[v as usize];
+                    if x.mm == m {
+                        if r < x.pages {
+                            return (v, r);
+                        }
+                        r -= x.pages;
+                    }
+                }
+                unreachable!("a page drawn below the scope's pages is in the scope")
+            }
+        }
+    }
+
+    /// Pages mapped in mm `m` within `scope`.
+    pub fn scope_pages(&self, m: MmId, scope: TouchScope) -> u64 {
+        let mm = &self.mms[m as usize];
+        match scope {
+            TouchScope::Mm => mm.pages.total(),
+            TouchScope::Anon => mm.anon_pages.total(),
+            TouchScope::File(f) => self.files[f as usize]
+                .vmas
+                .iter()
+                .map(|&v| &self.vmas[v as usize])
+                .filter(|x| x.mm == m)
+                .map(|x| x.pages)
+                .sum(),
+        }
     }
 
     /// Marks a VMA unmapped (its ptes must already be gone) and drops its references; returns
@@ -256,13 +335,19 @@ impl Memory {
             self.files[f as usize].vmas.remove(&v);
         }
         self.live_vmas -= 1;
+        let (pos, pages) = (self.vmas[v as usize].pos as usize, self.vmas[v as usize].pages);
         let m = &mut self.mms[mm as usize];
         m.map_count -= 1;
         m.layout = m.layout.wrapping_add(1);
+        m.pages.sub(pos, pages);
+        if file.is_none() {
+            m.anon_pages.sub(pos, pages);
+        }
         // exit_mmap walks the list by position while it removes: no compaction under it.
         if !m.exiting && m.vmas.len() > 64 && (m.map_count as usize) < m.vmas.len() / 2 {
             let dead = &self.dead;
             m.vmas.retain(|&x| dead[x as usize / 64] & (1 << (x % 64)) == 0);
+            self.reposition(mm);
         }
         let a = anon?;
         let av = &mut self.anon_vmas[a as usize];
@@ -280,11 +365,24 @@ impl Memory {
     /// [`Stale`]).
     pub fn unmap_pte(&mut self, id: PteId) -> Stale {
         let pte = self.ptes.unmap(&mut self.vmas, id);
-        let releasing = self.mms[self.vmas[pte.vma as usize].mm as usize].releasing;
-        Stale {
-            missed: (pte.sptes & !releasing).count_ones() as u64,
-            in_release: (pte.sptes & releasing).count_ones() as u64,
-        }
+        self.stale(self.vmas[pte.vma as usize].mm, pte.sptes)
+    }
+
+    /// Clears a pte and returns its secondary mappings, the page not yet freed (see [`Memory::stale`]).
+    pub fn clear_pte(&mut self, id: PteId) -> u64 {
+        self.ptes.unmap(&mut self.vmas, id).sptes
+    }
+
+    /// Secondary mappings `sptes` of a page of mm `m` being freed: missed invalidations, or
+    /// mappings of drivers inside ->release.
+    pub fn stale(&self, m: MmId, sptes: u64) -> Stale {
+        let releasing = self.mms[m as usize].releasing;
+        Stale { missed: (sptes & !releasing).count_ones() as u64, in_release: (sptes & releasing).count_ones() as u64 }
+    }
+
+    /// Drops driver `d`'s secondary mappings in one VMA and says how many there were.
+    pub fn take_sptes(&mut self, v: VmaId, d: DriverId) -> u64 {
+        self.ptes.count_and_clear(&self.vmas[v as usize].ptes, 1u64 << d)
     }
 
     /// Tears down every pte of a VMA, in page order.

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod ptes;
 pub mod task;
 pub mod vmalloc;
+pub mod weights;
 
 use crate::cost::{Cost, Costs};
 use crate::engine::{Entity, Event, Nanos, Scheduler, Stream};

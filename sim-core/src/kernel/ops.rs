@@ -9,7 +9,7 @@ use super::task::TaskId;
 use super::Kernel;
 use crate::cost::Cost;
 use crate::metrics::Metric;
-use crate::program::{BlockId, DriverId, FileId, Strategy, TargetId, TouchScope};
+use crate::program::{BlockId, DriverId, FileId, ReclaimNotify, Strategy, TargetId, TouchScope};
 use crate::report::NoopKind;
 use crate::strategy::{Register, Unregister};
 use crate::trace::TraceKind;
@@ -114,35 +114,6 @@ pub fn random_vma(k: &mut Kernel, t: TaskId, mm: MmId) -> Option<VmaId> {
             return Some(v);
         }
     }
-}
-
-/// Draws of [`random_vma`] before [`random_vma_in`] counts the VMAs of its scope instead.
-const SCOPE_DRAWS: u32 = 32;
-
-/// A random live VMA of the mm within `scope`, each of them equally likely: draws over the whole
-/// mm until one is in the scope, and after [`SCOPE_DRAWS`] misses picks among the scope's VMAs
-/// by counting them (a scope that is a small part of a big mm costs one pass, not endless draws).
-pub fn random_vma_in(k: &mut Kernel, t: TaskId, mm: MmId, scope: TouchScope) -> Option<VmaId> {
-    let within = |k: &Kernel, v: VmaId| match scope {
-        TouchScope::Mm => true,
-        TouchScope::File(f) => k.mem.vma(v).file() == Some(f),
-        TouchScope::Anon => k.mem.vma(v).file().is_none(),
-    };
-    if scope == TouchScope::Mm {
-        return random_vma(k, t, mm);
-    }
-    for _ in 0..SCOPE_DRAWS {
-        let v = random_vma(k, t, mm)?;
-        if within(k, v) {
-            return Some(v);
-        }
-    }
-    let n = k.mem.live_vmas(mm).filter(|&v| within(k, v)).count() as u64;
-    if n == 0 {
-        return None;
-    }
-    let pick = k.tasks[t as usize].rng.below(n) as usize;
-    k.mem.live_vmas(mm).filter(|&v| within(k, v)).nth(pick)
 }
 
 /// Charges a notifier callback of driver `d`, counting it and any sleep under a spinlock.
@@ -354,6 +325,15 @@ impl Invalidate {
                     if self.free {
                         let stale = k.mem.unmap_vma_pages(self.vma);
                         k.count_stale(stale);
+                    } else {
+                        // Nothing is freed, but the ptes changed under the window (protection,
+                        // COW): a driver that registered inside it and mapped the range keeps a
+                        // mapping of the old pte it will never be told about.
+                        let mut late = k.mem.mm(mm).registered & !self.started;
+                        while let Some(d) = lowest(&mut late) {
+                            let n = k.mem.take_sptes(self.vma, d);
+                            k.metrics.add(Metric::InvalidateMissed, n);
+                        }
                     }
                     self.iter = k.mem.mm(mm).registered | self.started;
                     self.pc = 4;
@@ -466,15 +446,18 @@ impl Touch {
                         return Micro::Done;
                     }
                     self.left -= 1;
-                    let Some(v) = random_vma_in(k, t, mm, self.scope) else {
+                    // A page of the scope, every mapped page equally likely: as a program's
+                    // accesses land, whatever the sizes of the VMAs holding them.
+                    let pages = k.mem.scope_pages(mm, self.scope);
+                    if pages == 0 {
                         if !self.touched {
                             k.step_noop(t, NoopKind::TouchNoVma);
                         }
                         return Micro::Done;
-                    };
+                    }
                     self.touched = true;
-                    self.vma = v;
-                    self.page = k.tasks[t as usize].rng.below(k.mem.vma(v).pages);
+                    let r = k.tasks[t as usize].rng.below(pages);
+                    (self.vma, self.page) = k.mem.page_at(mm, self.scope, r);
                     self.pc = 1;
                     return Micro::Lock { lock: sem, mode: Mode::Read, before: 0 };
                 }
@@ -611,16 +594,14 @@ impl Mprotect {
 
 /// split_vma at the middle page: the upper half becomes a new VMA sharing file and anon_vma.
 fn split(k: &mut Kernel, v: VmaId) -> VmaId {
-    let (mm, file, anon, shared, pages) = {
-        let x = k.mem.vma(v);
-        (x.mm, x.file(), x.anon_vma(), x.shared, x.pages)
-    };
-    let low = pages / 2;
-    let new = k.mem.add_vma(mm, file, anon, shared, pages - low);
-    k.mem.insert_after(v, new);
-    k.mem.vmas[v as usize].pages = low;
-    k.mem.move_ptes(v, low, new);
-    new
+    let low = k.mem.vma(v).pages / 2;
+    k.mem.split_vma(v, low)
+}
+
+/// Whether fork copies VMA `v` copy-on-write: private with an anon_vma and pages present.
+fn cow(k: &Kernel, v: VmaId) -> bool {
+    let x = k.mem.vma(v);
+    x.anon_vma().is_some() && !x.shared && x.present() > 0
 }
 
 // ---- fork --------------------------------------------------------------------------------------
@@ -673,9 +654,10 @@ impl Fork {
                     }
                     self.parent_vma = v;
                     self.i += 1;
-                    let present = k.mem.present_ptes(self.parent_vma);
                     self.pc = 3;
-                    return Micro::Cpu(k.cost(Cost::ForkVma) + present * k.cost(Cost::PteCopy));
+                    // A COW VMA's ptes are copied inside its invalidation window (pc 4).
+                    let copy = if cow(k, v) { 0 } else { k.mem.present_ptes(v) * k.cost(Cost::PteCopy) };
+                    return Micro::Cpu(k.cost(Cost::ForkVma) + copy);
                 }
                 3 => {
                     let child_mm = k.tasks[self.child.expect("child") as usize].mm.expect("child mm");
@@ -697,10 +679,10 @@ impl Fork {
                 4 => {
                     self.pc = 2;
                     // copy_page_range write-protects the parent's private ptes for COW, under
-                    // invalidate_range_start/end.
-                    let v = k.mem.vma(self.parent_vma);
-                    if v.anon_vma().is_some() && !v.shared && v.present() > 0 {
-                        return Micro::Call(Op::Invalidate(Invalidate::new(self.parent_vma, false, 0)));
+                    // invalidate_range_start/end: the copy takes place inside the window.
+                    if cow(k, self.parent_vma) {
+                        let work = k.mem.present_ptes(self.parent_vma) * k.cost(Cost::PteCopy);
+                        return Micro::Call(Op::Invalidate(Invalidate::new(self.parent_vma, false, work)));
                     }
                 }
                 5 => {
@@ -903,11 +885,25 @@ pub struct Reclaim {
     lock: LockId,
     walk_start: Option<u64>,
     walked: bool,
+    /// The drivers whose invalidate_page ran for this page.
+    called: u64,
+    /// With 2.6.27's order, the secondary mappings of the page whose pte is already cleared.
+    cleared: Option<u64>,
 }
 
 impl Reclaim {
     pub fn new(count: u64) -> Reclaim {
-        Reclaim { left: count, pc: 0, vma: 0, page: 0, lock: 0, walk_start: None, walked: false }
+        Reclaim {
+            left: count,
+            pc: 0,
+            vma: 0,
+            page: 0,
+            lock: 0,
+            walk_start: None,
+            walked: false,
+            called: 0,
+            cleared: None,
+        }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
@@ -949,8 +945,15 @@ impl Reclaim {
                 }
                 let mm = k.mem.vma(self.vma).mm;
                 self.walked = true;
+                if k.p.options.reclaim_notify == ReclaimNotify::Page {
+                    // ptep_clear_flush_notify: the pte goes first, then the notifiers are told;
+                    // a fault from now on finds no pte and maps another page.
+                    let id = k.mem.ptes.find(self.vma, self.page).expect("present: checked above");
+                    self.cleared = Some(k.mem.clear_pte(id));
+                }
                 let mut cost = k.cost(Cost::RmapWalk);
-                let mut iter = k.mem.mm(mm).registered;
+                self.called = k.mem.mm(mm).registered;
+                let mut iter = self.called;
                 while let Some(d) = lowest(&mut iter) {
                     cost += callback(k, t, d, "invalidate_page");
                 }
@@ -958,9 +961,15 @@ impl Reclaim {
                 Micro::Cpu(cost)
             }
             _ => {
-                if let Some(id) = k.mem.ptes.find(self.vma, self.page) {
-                    let registered = k.mem.mm(k.mem.vma(self.vma).mm).registered;
-                    k.mem.ptes.get_mut(id).sptes &= !registered;
+                // The page is freed: a secondary mapping of a driver that was not told is stale.
+                let mm = k.mem.vma(self.vma).mm;
+                if let Some(sptes) = self.cleared.take() {
+                    // Mappings of drivers not told were of drivers ->release had unlinked: live
+                    // still if that ->release has not torn them down yet.
+                    let stale = k.mem.stale(mm, sptes & !self.called & k.mem.mm(mm).releasing);
+                    k.count_stale(stale);
+                } else if let Some(id) = k.mem.ptes.find(self.vma, self.page) {
+                    k.mem.ptes.get_mut(id).sptes &= !self.called;
                     let stale = k.mem.unmap_pte(id);
                     k.count_stale(stale);
                 }

@@ -284,6 +284,19 @@ impl PteTable {
         self.scratch = v;
     }
 
+    /// Clears `mask` from every pte of a VMA; the ptes that had any of it.
+    pub fn count_and_clear(&mut self, list: &PteList, mask: u64) -> u64 {
+        let mut n = 0;
+        let mut id = list.head;
+        while id != NIL {
+            let p = &mut self.ptes[id as usize];
+            n += u64::from(p.sptes & mask != 0);
+            p.sptes &= !mask;
+            id = p.next;
+        }
+        n
+    }
+
     /// Clears `mask` from every pte of a VMA.
     pub fn clear_sptes(&mut self, list: &PteList, mask: u64) {
         let mut id = list.head;
