@@ -61,3 +61,25 @@ fn every_shipped_workload_checks_clean() {
         }
     }
 }
+
+/// Floors one way inside sim-core: the engine names nothing of the kernel, the kernel nothing of
+/// the strategies.
+#[test]
+fn sim_core_floors_point_one_way() {
+    for (dir, banned) in [
+        ("sim-core/src/engine", &["crate::kernel", "crate::strategy"][..]),
+        ("sim-core/src/kernel", &["crate::strategy", "super::super::strategy"][..]),
+    ] {
+        let mut rs = Vec::new();
+        files(&root().join(dir), "rs", &mut rs);
+        for f in rs {
+            let text = std::fs::read_to_string(&f).expect("read");
+            for (n, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                for b in banned {
+                    assert!(!code.contains(b), "{}:{}: {dir} must not use {b}: {line}", f.display(), n + 1);
+                }
+            }
+        }
+    }
+}

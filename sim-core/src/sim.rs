@@ -46,6 +46,32 @@ pub enum RunError {
 /// How often the progress callback hears from a run, in events.
 pub const PROGRESS_EVERY: u64 = 1 << 20;
 
+/// What a task is running: a kernel operation, or a strategy's register or unregister (which
+/// the kernel's operations do not know of: strategies sit above the kernel).
+enum Running {
+    Kernel(Op),
+    Register(Box<Register>),
+    Unregister(Box<Unregister>),
+}
+
+impl Running {
+    fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        match self {
+            Running::Kernel(op) => op.next(k, t),
+            Running::Register(r) => r.next(k, t),
+            Running::Unregister(u) => u.next(k, t),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Running::Kernel(op) => op.name(),
+            Running::Register(_) => "mmu_notifier_register",
+            Running::Unregister(_) => "mmu_notifier_unregister",
+        }
+    }
+}
+
 /// Runs one point of a program with a seed. `progress(events, sim_time_ns)` is called every
 /// [`PROGRESS_EVERY`] events; returning false stops the run. It only observes: the run's
 /// results do not depend on it.
@@ -75,7 +101,7 @@ pub fn run(
 struct Sim<'p> {
     k: Kernel<'p>,
     /// Each task's stack of kernel operations.
-    ops: Vec<Vec<Op>>,
+    ops: Vec<Vec<Running>>,
     /// The kernel thread of each action, if it needs one.
     actors: Vec<Option<TaskId>>,
     events: Option<Vec<(u64, u8, u32)>>,
@@ -171,7 +197,7 @@ impl<'p> Sim<'p> {
     }
 
     /// The task's operation stack (tasks are created as the run goes: fork).
-    fn ops(&mut self, t: TaskId) -> &mut Vec<Op> {
+    fn ops(&mut self, t: TaskId) -> &mut Vec<Running> {
         let i = t as usize;
         if self.ops.len() <= i {
             self.ops.resize_with(i + 1, Vec::new);
@@ -234,7 +260,7 @@ impl<'p> Sim<'p> {
                 }
                 Micro::Call(op) => {
                     self.k.tasks[t as usize].doing = op.name();
-                    self.ops(t).push(op);
+                    self.ops(t).push(Running::Kernel(op));
                 }
                 Micro::Done => {
                     self.ops(t).pop();
@@ -301,7 +327,7 @@ impl<'p> Sim<'p> {
         }
         self.fire_anchors(t, AnchorStep::Exit);
         self.k.tasks[t as usize].doing = "do_exit";
-        self.ops(t).push(Op::Exit(Exit::new()));
+        self.ops(t).push(Running::Kernel(Op::Exit(Exit::new())));
     }
 
     fn finish_task(&mut self, t: TaskId) {
@@ -384,7 +410,7 @@ impl<'p> Sim<'p> {
                     self.fire_anchors(t, AnchorStep::Mmap);
                     let pages = eval(&mut self.k, t, size).div_ceil(kernel::vmalloc::PAGE);
                     let n = eval(&mut self.k, t, count);
-                    Op::Mmap(Mmap::new(None, pages, n, false))
+                    Running::Kernel(Op::Mmap(Mmap::new(None, pages, n, false)))
                 }
                 StepKind::MmapFile { file, size, count, shared } => {
                     self.fire_anchors(t, AnchorStep::Mmap);
@@ -393,29 +419,29 @@ impl<'p> Sim<'p> {
                         None => self.k.mem.files[*file as usize].pages,
                     };
                     let n = eval(&mut self.k, t, count);
-                    Op::Mmap(Mmap::new(Some(*file), pages, n, *shared))
+                    Running::Kernel(Op::Mmap(Mmap::new(Some(*file), pages, n, *shared)))
                 }
                 StepKind::Munmap(n) => {
                     self.fire_anchors(t, AnchorStep::Munmap);
                     let n = n.as_ref().map(|v| eval(&mut self.k, t, v));
-                    Op::Munmap(Munmap::new(n))
+                    Running::Kernel(Op::Munmap(Munmap::new(n)))
                 }
                 StepKind::Fork { name, body } => {
                     self.fire_anchors(t, AnchorStep::Fork);
-                    Op::Fork(Fork::new(*name, *body))
+                    Running::Kernel(Op::Fork(Fork::new(*name, *body)))
                 }
                 StepKind::Register { driver, target } => {
                     self.fire_anchors(t, AnchorStep::Register);
                     let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };
-                    Op::Register(Box::new(Register::new(*driver, target)))
+                    Running::Register(Box::new(Register::new(*driver, target)))
                 }
                 StepKind::Unregister { driver, target } => {
                     self.fire_anchors(t, AnchorStep::Unregister);
                     let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };
-                    Op::Unregister(Box::new(Unregister::new(*driver, target)))
+                    Running::Unregister(Box::new(Unregister::new(*driver, target)))
                 }
-                StepKind::Touch { count, scope } => Op::Touch(Touch::new(eval(k, t, count), *scope)),
-                StepKind::Mprotect(v) => Op::Mprotect(Mprotect::new(eval(k, t, v))),
+                StepKind::Touch { count, scope } => Running::Kernel(Op::Touch(Touch::new(eval(k, t, count), *scope))),
+                StepKind::Mprotect(v) => Running::Kernel(Op::Mprotect(Mprotect::new(eval(k, t, v)))),
             };
             let k = &mut self.k;
             let task = &mut k.tasks[t as usize];
@@ -489,7 +515,7 @@ impl<'p> Sim<'p> {
                         };
                         self.k.tasks[actor as usize].line = a.line;
                         self.k.tasks[actor as usize].doing = op.name();
-                        self.ops(actor).push(op);
+                        self.ops(actor).push(Running::Kernel(op));
                         self.k.want_cpu(actor, 0);
                     }
                 }

@@ -136,7 +136,8 @@ pub struct Mm {
     pub pages: Weights,
     pub anon_pages: Weights,
     /// The lock-all plan built at `layout`, kept for the next lock-all of an unchanged mm.
-    pub plan: Option<(u32, std::rc::Rc<crate::strategy::plan::Plan>)>,
+    /// (Opaque here: the strategy that built it reads it back.)
+    pub plan: Option<(u32, std::rc::Rc<dyn std::any::Any>)>,
 }
 
 impl Mm {

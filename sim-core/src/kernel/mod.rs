@@ -6,6 +6,7 @@ pub mod lock_stat;
 pub mod lockdep;
 pub mod locks;
 pub mod mm;
+pub mod notifier;
 pub mod ops;
 pub mod ptes;
 pub mod task;

@@ -11,7 +11,6 @@ use crate::cost::Cost;
 use crate::metrics::Metric;
 use crate::program::{BlockId, DriverId, FileId, ReclaimNotify, Strategy, TargetId, TouchScope};
 use crate::report::NoopKind;
-use crate::strategy::{Register, Unregister};
 use crate::trace::TraceKind;
 
 pub const ENOMEM: i32 = -12;
@@ -43,8 +42,6 @@ pub enum Op {
     Fork(Fork),
     Touch(Touch),
     Mprotect(Mprotect),
-    Register(Box<Register>),
-    Unregister(Box<Unregister>),
     Invalidate(Invalidate),
     RmapUpdate(RmapUpdate),
     Unlink(Unlink),
@@ -63,8 +60,6 @@ impl Op {
             Op::Fork(o) => o.next(k, t),
             Op::Touch(o) => o.next(k, t),
             Op::Mprotect(o) => o.next(k, t),
-            Op::Register(o) => o.next(k, t),
-            Op::Unregister(o) => o.next(k, t),
             Op::Invalidate(o) => o.next(k, t),
             Op::RmapUpdate(o) => o.next(k, t),
             Op::Unlink(o) => o.next(k, t),
@@ -84,8 +79,6 @@ impl Op {
             Op::Fork(_) => "fork",
             Op::Touch(_) => "page fault",
             Op::Mprotect(_) => "mprotect",
-            Op::Register(_) => "mmu_notifier_register",
-            Op::Unregister(_) => "mmu_notifier_unregister",
             Op::Invalidate(_) => "invalidate_range",
             Op::RmapUpdate(_) => "rmap update",
             Op::Unlink(_) => "unlink_vma",
@@ -802,13 +795,13 @@ impl ExitMmap {
                         self.pc = 2;
                         return Micro::Lock { lock: list_lock, mode: Mode::Write, before: 0 };
                     }
-                    crate::strategy::unlink_notifier(k, self.mm, d, true);
+                    super::notifier::unlink_notifier(k, self.mm, d, true);
                     self.pc = 4;
                     return Micro::Cpu(callback(k, t, d, "release"));
                 }
                 2 => {
                     let d = self.current.expect("notifier being released");
-                    crate::strategy::unlink_notifier(k, self.mm, d, true);
+                    super::notifier::unlink_notifier(k, self.mm, d, true);
                     self.pc = 3;
                     return Micro::Unlock { lock: list_lock, before: k.cost(Cost::ListOp) };
                 }
@@ -822,7 +815,7 @@ impl ExitMmap {
                     // ->release has torn the driver's mappings down.
                     k.mem.drop_sptes_mm(self.mm, d);
                     k.mem.mm_mut(self.mm).releasing &= !(1u64 << d);
-                    crate::strategy::free_kept_arrays(k, self.mm, d);
+                    super::notifier::free_kept_arrays(k, self.mm, d);
                     self.pc = 1;
                 }
                 5 => {

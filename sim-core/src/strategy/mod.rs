@@ -11,6 +11,7 @@ pub mod sort;
 use crate::cost::Cost;
 use crate::kernel::locks::Mode;
 use crate::kernel::mm::MmId;
+use crate::kernel::notifier::{free_kept_arrays, unlink_notifier};
 use crate::kernel::ops::{Micro, Mmput, Op, EINTR, ENOMEM};
 use crate::kernel::task::TaskId;
 use crate::kernel::vmalloc::Area;
@@ -22,28 +23,6 @@ use crate::trace::TraceKind;
 use plan::{Cursor, Plan, PlanStep};
 use std::rc::Rc;
 
-/// Unlinks driver `d`'s notifier from the mm's list. From ->release at exit, it counts a
-/// release, and a race if a v13-style unregister from another task is in progress.
-pub fn unlink_notifier(k: &mut Kernel, mm: MmId, d: DriverId, from_release: bool) {
-    let m = k.mem.mm_mut(mm);
-    let slot = &mut m.notifiers[d as usize];
-    debug_assert!(slot.registered);
-    slot.registered = false;
-    m.registered &= !(1u64 << d);
-    if from_release {
-        // Unlinked first, ->release next (2.6.27's order): until the driver has torn its
-        // mappings down, a page freed by reclaim is still mapped in its secondary MMU.
-        m.releasing |= 1u64 << d;
-    }
-    if from_release {
-        if slot.unregistering {
-            slot.raced = true;
-            k.metrics.inc(Metric::RaceUnregisterRelease);
-        }
-        k.metrics.inc(Metric::ReleaseCalls);
-    }
-}
-
 /// How many plan steps ahead a lock-all prefetches the state of the lock it will take.
 const PREFETCH_AHEAD: u32 = 4;
 
@@ -53,21 +32,15 @@ fn plan_of(k: &mut Kernel, s: Strategy, mm: MmId) -> Rc<Plan> {
     let m = k.mem.mm(mm);
     if let Some((layout, plan)) = &m.plan {
         if *layout == m.layout {
-            return plan.clone();
+            if let Ok(plan) = plan.clone().downcast::<Plan>() {
+                return plan;
+            }
         }
     }
     let plan = Rc::new(plan::build(k, s, mm));
     let m = k.mem.mm_mut(mm);
     m.plan = Some((m.layout, plan.clone()));
     plan
-}
-
-/// keep_lock_data: frees the arrays a registration kept (at unregister or at exit).
-pub fn free_kept_arrays(k: &mut Kernel, mm: MmId, d: DriverId) {
-    if let Some((a, b)) = k.mem.mm_mut(mm).notifiers[d as usize].kept.take() {
-        k.vfree(a, true);
-        k.vfree(b, true);
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
