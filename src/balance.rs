@@ -74,7 +74,9 @@ fn block(p: &Program, b: u32, vmas: &mut f64, depth: u32) -> f64 {
             }
             StepKind::Touch { count, .. } => 5.0 * value(count),
             StepKind::Mprotect(n) => 10.0 * value(n),
-            StepKind::Register { .. } | StepKind::Unregister { .. } => 4.0 * *vmas + 10.0,
+            StepKind::Register { .. } | StepKind::Unregister { .. } | StepKind::RegisterFromMmap { .. } => {
+                4.0 * *vmas + 10.0
+            }
             StepKind::Fork { body, .. } => {
                 let mut child = *vmas;
                 *vmas + block(p, *body, &mut child, depth + 1)

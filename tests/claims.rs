@@ -35,7 +35,7 @@ fn every_claim_holds_and_states_itself() {
             assert!(text.contains(part), "{} lacks {part:?}", path.display());
         }
     }
-    assert!(n >= 14, "{n} claims");
+    assert!(n >= 17, "{n} claims");
 }
 
 /// Runs a claim with its cause removed (text substitutions) and expects the check on the line
@@ -174,6 +174,29 @@ fn claim_13_needs_the_signals() {
 #[test]
 fn claim_14_needs_sleeping_callbacks() {
     flips("14-sleeping-callbacks.wl", &[("  sleeps true\n", "  sleeps false\n")], "atomic_sleep > 0");
+}
+
+#[test]
+fn claim_15_race_needs_the_unpinned_unregister() {
+    flips(
+        "15-release-before-free.wl",
+        &[("option unregister_pins_mm false", "option unregister_pins_mm true")],
+        "race.unregister_release > 0",
+    );
+}
+
+#[test]
+fn claim_16_needs_the_register_inside_mmap() {
+    flips("16-register-inside-mmap.wl", &[("  register gru from mmap\n", "  register gru\n")], "deadlock.count > 0");
+}
+
+#[test]
+fn claim_17_needs_a_registration() {
+    flips(
+        "17-notifiers-after-unregister.wl",
+        &[("  register kvm\n  touch 128\n  unregister kvm\n", "  touch 128\n")],
+        "notifier.empty_hooks > 1000",
+    );
 }
 
 /// A verdict is not an accident of one seed: every claim also holds at three other seeds.

@@ -143,6 +143,11 @@ pub enum StepKind {
         driver: Name,
         target: Option<TargetRef>,
     },
+    /// `register DRIVER from mmap` / `__register DRIVER from mmap`.
+    RegisterFromMmap {
+        driver: Name,
+        locked_entry: bool,
+    },
     Touch {
         count: Val,
         scope: TouchScope,

@@ -284,6 +284,10 @@ pub enum StepIrKind {
         driver: Option<DriverId>,
         target: Option<TargetIr>,
     },
+    RegisterFromMmap {
+        driver: Option<DriverId>,
+        locked_entry: bool,
+    },
     /// `scope` is `None` when its file did not resolve (already reported).
     Touch {
         count: V,
@@ -1624,6 +1628,9 @@ impl Checker<'_> {
                 driver: self.driver_ref(driver),
                 target: target.as_ref().map(|t| self.target(t, Ctx::STEP_INDEX)),
             },
+            StepKind::RegisterFromMmap { driver, locked_entry } => {
+                StepIrKind::RegisterFromMmap { driver: self.driver_ref(driver), locked_entry: *locked_entry }
+            }
             StepKind::Touch { count: n, scope } => StepIrKind::Touch {
                 count: count(self, n),
                 scope: match scope {

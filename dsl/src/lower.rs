@@ -651,6 +651,9 @@ impl Lower<'_> {
                 };
                 StepKind::Unregister { driver: (*driver)?, target }
             }
+            StepIrKind::RegisterFromMmap { driver, locked_entry } => {
+                StepKind::RegisterFromMmap { driver: (*driver)?, locked_entry: *locked_entry }
+            }
             StepIrKind::Touch { count, scope } => {
                 StepKind::Touch { count: self.value(count, Some("a count"))?, scope: (*scope)? }
             }

@@ -168,6 +168,7 @@ const STEP_KWS: &[Rule] = &[
     Rule::kw_munmap,
     Rule::kw_fork,
     Rule::kw_register,
+    Rule::kw_register_locked,
     Rule::kw_unregister,
     Rule::kw_touch,
     Rule::kw_mprotect,
@@ -216,6 +217,8 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::kw_all => "all",
         Rule::kw_fork => "fork",
         Rule::kw_register => "register",
+        Rule::kw_register_locked => "__register",
+        Rule::kw_from => "from",
         Rule::kw_unregister => "unregister",
         Rule::kw_of => "of",
         Rule::kw_touch => "touch",
@@ -278,6 +281,7 @@ fn phrase(rule: Rule) -> Vec<String> {
         Rule::variable => "a variable such as $vmas",
         Rule::string => "a string such as \"libc.so\"",
         Rule::metric => "a metric such as register.latency.max",
+        Rule::from_mmap => "from mmap",
         Rule::size => "a size such as 4K or 2M",
         Rule::count => "a count such as 16",
         Rule::duration => "a duration such as 20us",
@@ -726,6 +730,14 @@ impl<'s> Builder<'s> {
             Rule::fork => {
                 let name = self.next_if(&mut k, Rule::ident).map(|n| self.name(&n));
                 StepKind::Fork { name, body: self.block(self.next(&mut k, &p)?)? }
+            }
+            Rule::register_locked => {
+                let driver = self.name(&self.next(&mut k, &p)?);
+                StepKind::RegisterFromMmap { driver, locked_entry: true }
+            }
+            Rule::register if k.back().is_some_and(|x| x.as_rule() == Rule::from_mmap) => {
+                let driver = self.name(&self.next(&mut k, &p)?);
+                StepKind::RegisterFromMmap { driver, locked_entry: false }
             }
             Rule::register | Rule::unregister => {
                 let driver = self.name(&self.next(&mut k, &p)?);

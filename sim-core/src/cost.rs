@@ -42,6 +42,7 @@ costs! {
     VmallocPage = "vmalloc_page", 250, "ns per page", "allocate and map one page of a vmalloc area";
     VfreeCall = "vfree_call", 1_500, "ns per call", "vfree(): unmap the area and flush the kernel TLB";
     VfreePage = "vfree_page", 80, "ns per page", "free one page of a vmalloc area";
+    NotifierHook = "notifier_hook", 15, "ns per call", "a notifier hook on an mm with mm_has_notifiers() true: the call into mmu_notifier.c, rcu_read_lock and the walk of the list, callbacks not included";
     RcuGrace = "rcu_grace", 8_000_000, "ns per call", "synchronize_rcu(): every CPU passes a quiescent state (two jiffies at HZ=250)";
     MmapVma = "mmap_vma", 800, "ns per VMA", "mmap() work for one VMA besides its locks: get_unmapped_area, vma allocation, linking";
     MunmapVma = "munmap_vma", 500, "ns per VMA", "unmap work for one VMA besides its ptes: unlink, free_pgtables, remove_vma";

@@ -56,6 +56,8 @@ catalogue! {
     ReclaimStall = "reclaim.stall", Histogram, "ns", "time an rmap walk (reclaim or truncate) waited for a lock held by a lock-all";
     RmapWalk = "rmap.walk", Histogram, "ns", "one rmap walk from lock request to release: a page of reclaim that was still mapped, or a whole truncate";
     InvalidateCalls = "invalidate.calls", Count, "", "invalidate callbacks run";
+    NotifierHooks = "notifier.hooks", Count, "", "notifier hooks called (invalidate_range_start/_end per VMA, and for reclaim clear_flush_young and invalidate_page per page) on an mm whose mm_has_notifiers() is true";
+    NotifierEmptyHooks = "notifier.empty_hooks", Count, "", "of those, hooks that found no notifier registered: mm_has_notifiers() stays true after the last unregister in 2.6.27 (the mmu_notifier_mm lives until the mm does); the 2008 patches kept the list in the mm and it was false again";
     InvalidateMissed = "invalidate.missed", Count, "", "secondary-MMU mappings left pointing at a page that was unmapped";
     ReleaseMissed = "release.missed", Count, "", "secondary-MMU mappings of a page freed after ->release unlinked the notifier and before the driver tore its mappings down";
     RaceUnregisterRelease = "race.unregister_release", Count, "", "unregister and ->release unlinking the same notifier at once, or unregister after the mm is gone";

@@ -231,6 +231,13 @@ pub enum StepKind {
         driver: DriverId,
         target: Option<StepTarget>,
     },
+    /// A register of the task's own mm from inside its mmap (GRU registers in its device's
+    /// mmap handler), mmap_sem held for write by the mmap. `locked_entry`: through
+    /// `__mmu_notifier_register`, which expects mmap_sem held and takes no mmap_sem itself.
+    RegisterFromMmap {
+        driver: DriverId,
+        locked_entry: bool,
+    },
     /// Fault in `count` random pages of the VMAs in `scope`.
     Touch {
         count: Value,

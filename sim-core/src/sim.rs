@@ -435,6 +435,10 @@ impl<'p> Sim<'p> {
                     let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };
                     Running::Register(Box::new(Register::new(*driver, target)))
                 }
+                StepKind::RegisterFromMmap { driver, locked_entry } => {
+                    self.fire_anchors(t, AnchorStep::Register);
+                    Running::Register(Box::new(Register::from_mmap(*driver, *locked_entry)))
+                }
                 StepKind::Unregister { driver, target } => {
                     self.fire_anchors(t, AnchorStep::Unregister);
                     let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };

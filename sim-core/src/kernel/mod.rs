@@ -512,6 +512,24 @@ impl<'p> Kernel<'p> {
         }
     }
 
+    /// `n` notifier hooks on mm `m` (mmu_notifier_invalidate_range_start and the like): their
+    /// cost if `mm_has_notifiers()`, counted, and counted again if the list they walk is empty.
+    /// 2.6.27 allocates the mm's mmu_notifier_mm at the first register and frees it with the mm,
+    /// so the test stays true after the last unregister; the v11-v13 patches kept an hlist_head
+    /// in the mm, empty again once the last notifier was gone.
+    pub fn notifier_hooks(&mut self, m: mm::MmId, n: u64) -> u64 {
+        let mm = self.mem.mm(m);
+        let has = if self.strategy == Strategy::MmTakeAllLocks { mm.had_notifiers } else { mm.registered != 0 };
+        if !has {
+            return 0;
+        }
+        self.metrics.add(Metric::NotifierHooks, n);
+        if mm.registered == 0 {
+            self.metrics.add(Metric::NotifierEmptyHooks, n);
+        }
+        n * self.cost(Cost::NotifierHook)
+    }
+
     /// Counts secondary mappings found pointing at freed pages.
     pub fn count_stale(&mut self, stale: mm::Stale) {
         self.metrics.add(Metric::InvalidateMissed, stale.missed);

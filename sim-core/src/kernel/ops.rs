@@ -312,7 +312,9 @@ impl Invalidate {
                 2 => {
                     self.pc = 3;
                     let zap = if self.free { k.mem.present_ptes(self.vma) * k.cost(Cost::PteZap) } else { 0 };
-                    return Micro::Cpu(self.work + zap);
+                    // The start and end hooks, charged with the work.
+                    let hooks = k.notifier_hooks(mm, 2);
+                    return Micro::Cpu(self.work + zap + hooks);
                 }
                 3 => {
                     if self.free {
@@ -823,29 +825,39 @@ impl ExitMmap {
                     if merged && k.mem.mm(self.mm).had_notifiers {
                         return Micro::Sleep(k.cost(Cost::RcuGrace));
                     }
+                    self.pc = 7;
                 }
                 6 => {
+                    // mmu_notifier_release's synchronize_rcu() returns only once every reader
+                    // that began before it is done: a concurrent unregister's ->release runs in
+                    // one, so exit_mmap frees no page before that ->release has returned.
+                    if k.mem.mm(self.mm).releasing != 0 {
+                        return Micro::Sleep(k.cost(Cost::RcuGrace));
+                    }
                     self.pc = 7;
-                    return Micro::Cpu(k.cost(Cost::ExitMm));
                 }
                 7 => {
+                    self.pc = 8;
+                    return Micro::Cpu(k.cost(Cost::ExitMm));
+                }
+                8 => {
                     let list = &k.mem.mm(self.mm).vmas;
                     while self.i < list.len() && k.mem.dead(list[self.i]) {
                         self.i += 1;
                     }
                     if self.i >= list.len() {
-                        self.pc = 9;
+                        self.pc = 10;
                         continue;
                     }
                     self.vma = list[self.i];
                     self.i += 1;
-                    self.pc = 8;
+                    self.pc = 9;
                     return Micro::Cpu(k.mem.present_ptes(self.vma) * k.cost(Cost::PteZap));
                 }
-                8 => {
+                9 => {
                     let stale = k.mem.unmap_vma_pages(self.vma);
                     k.count_stale(stale);
-                    self.pc = 7;
+                    self.pc = 8;
                     return Micro::Call(Op::Unlink(Unlink::new(self.vma)));
                 }
                 _ => {
@@ -944,7 +956,8 @@ impl Reclaim {
                     let id = k.mem.ptes.find(self.vma, self.page).expect("present: checked above");
                     self.cleared = Some(k.mem.clear_pte(id));
                 }
-                let mut cost = k.cost(Cost::RmapWalk);
+                // page_referenced's clear_flush_young and try_to_unmap's invalidate_page.
+                let mut cost = k.cost(Cost::RmapWalk) + k.notifier_hooks(mm, 2);
                 self.called = k.mem.mm(mm).registered;
                 let mut iter = self.called;
                 while let Some(d) = lowest(&mut iter) {

@@ -59,6 +59,17 @@ impl Register {
         Register(Each::new(Kind::Register, driver, target))
     }
 
+    /// A register of the caller's own mm from inside its mmap: mmap_sem is taken for write
+    /// first (the mmap's), held across, released after. Through `mmu_notifier_register`, a
+    /// design that takes mmap_sem itself then waits for the lock its own task holds; through
+    /// `__mmu_notifier_register` (`locked_entry`) it takes none.
+    pub fn from_mmap(driver: DriverId, locked_entry: bool) -> Register {
+        Register(Each {
+            from_mmap: Some(Outer { locked_entry, taken: false }),
+            ..Each::new(Kind::Register, driver, None)
+        })
+    }
+
     pub fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         self.0.next(k, t)
     }
@@ -81,14 +92,45 @@ struct Each {
     mms: Option<Vec<(MmId, bool)>>,
     i: usize,
     one: Option<Update>,
+    /// Called from inside the caller's mmap, which holds its mmap_sem.
+    from_mmap: Option<Outer>,
+}
+
+/// The mmap around a register from inside it.
+#[derive(Clone, Copy)]
+struct Outer {
+    locked_entry: bool,
+    /// The mmap's mmap_sem is held.
+    taken: bool,
 }
 
 impl Each {
     fn new(kind: Kind, driver: DriverId, target: Option<Target>) -> Each {
-        Each { kind, driver, target, mms: None, i: 0, one: None }
+        Each { kind, driver, target, mms: None, i: 0, one: None, from_mmap: None }
     }
 
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
+        if let Some(outer) = &mut self.from_mmap {
+            if !outer.taken {
+                outer.taken = true;
+                let Some(mm) = k.tasks[t as usize].mm else { return Micro::Done };
+                return Micro::Lock { lock: k.mem.mm(mm).mmap_sem, mode: Mode::Write, before: 0 };
+            }
+        }
+        match self.walk(k, t) {
+            Micro::Done => match self.from_mmap.take() {
+                // The mmap returns: its mmap_sem goes.
+                Some(_) => match k.tasks[t as usize].mm {
+                    Some(mm) => Micro::Unlock { lock: k.mem.mm(mm).mmap_sem, before: 0 },
+                    None => Micro::Done,
+                },
+                None => Micro::Done,
+            },
+            m => m,
+        }
+    }
+
+    fn walk(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         if self.mms.is_none() && self.target.is_some() {
             let found = self.target.is_some_and(|target| match self.kind {
                 Kind::Unregister => !k.named(target).is_empty(),
@@ -131,7 +173,9 @@ impl Each {
             }
             let Some(&(mm, foreign)) = mms.get(self.i) else { return Micro::Done };
             self.i += 1;
-            self.one = Some(Update::new(self.kind, self.driver, mm, foreign));
+            let mut one = Update::new(self.kind, self.driver, mm, foreign);
+            one.sem_held = self.from_mmap.is_some_and(|o| o.locked_entry);
+            self.one = Some(one);
         }
     }
 }
@@ -181,6 +225,8 @@ struct Update {
     changed: bool,
     /// Skip the whole call (nothing to act on): counted in neither outcome.
     skip: bool,
+    /// The caller holds mmap_sem for write (`__mmu_notifier_register`): do not take it.
+    sem_held: bool,
 }
 
 impl Update {
@@ -203,6 +249,7 @@ impl Update {
             arrays: None,
             changed: false,
             skip: false,
+            sem_held: false,
         }
     }
 
@@ -246,7 +293,9 @@ impl Update {
                         continue;
                     }
                     self.pc = Pc::Mutex;
-                    return Micro::Lock { lock: k.mem.mm(self.mm).mmap_sem, mode: Mode::Write, before: 0 };
+                    if !self.sem_held {
+                        return Micro::Lock { lock: k.mem.mm(self.mm).mmap_sem, mode: Mode::Write, before: 0 };
+                    }
                 }
                 Pc::Mutex => {
                     self.pc = Pc::Alloc;
@@ -392,7 +441,7 @@ impl Update {
                 }
                 Pc::DropSem => {
                     self.pc = Pc::Rcu;
-                    if self.locks_all(s) {
+                    if self.locks_all(s) && !self.sem_held {
                         return Micro::Unlock { lock: k.mem.mm(self.mm).mmap_sem, before: 0 };
                     }
                 }
