@@ -6,7 +6,7 @@ use crate::{output, summary, Outcome, UserError};
 use serde::Serialize;
 use sim_core::checks;
 use sim_core::kernel::Limits;
-use sim_core::report::{CheckResult, OrderedMap, PointReport};
+use sim_core::report::{CheckResult, OrderedMap, PointReport, Verdict};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -14,120 +14,76 @@ use std::path::{Path, PathBuf};
 struct Row {
     claim: String,
     file: String,
-    line: u32,
-    text: String,
-    passed: bool,
-    value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    against: Option<f64>,
-    #[serde(skip_serializing_if = "OrderedMap::is_empty")]
-    params: OrderedMap<sim_core::program::ParamValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    unit: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    interval: Option<[f64; 2]>,
+    #[serde(flatten)]
+    check: CheckResult,
 }
 
-impl Row {
-    fn new(claim: &str, file: &str, c: CheckResult) -> Row {
-        Row {
-            claim: claim.to_string(),
-            file: file.to_string(),
-            line: c.line,
-            text: c.text,
-            passed: c.passed,
-            value: c.value,
-            against: c.against,
-            params: c.params,
-            note: c.note,
-            unit: c.unit,
-            interval: c.interval,
-        }
-    }
-
-    /// The figure as `sim run`'s summary shows it: in the check's unit, a slope with its interval.
-    fn measured(&self) -> String {
-        let c = CheckResult {
-            line: self.line,
-            text: String::new(),
-            value: self.value,
-            against: self.against,
-            passed: self.passed,
-            params: OrderedMap::default(),
-            note: self.note.clone(),
-            unit: self.unit.clone(),
-            interval: self.interval,
-        };
-        summary::measured(&c)
-    }
-}
-
-/// A per-point check that holds at every point where it applies is one row, with the value
-/// farthest from its bound; one that fails somewhere is a row per failing point.
-fn per_point_rows(points: &[PointReport]) -> Vec<CheckResult> {
-    let mut lines: Vec<u32> = points.iter().flat_map(|p| p.checks.iter().map(|c| c.line)).collect();
-    lines.sort_unstable();
-    lines.dedup();
+/// A per-point line that holds at every point where it applies is one row, with the point whose
+/// figures come closest to failing it; one that fails somewhere is a row per failing point.
+fn per_point_rows(verdicts: Vec<CheckResult>, sets: usize, seeds: bool) -> Vec<CheckResult> {
     let mut out = Vec::new();
-    for line in lines {
-        let at: Vec<(&PointReport, &CheckResult)> =
-            points.iter().flat_map(|p| p.checks.iter().filter(|c| c.line == line).map(move |c| (p, c))).collect();
-        let failed: Vec<&(&PointReport, &CheckResult)> = at.iter().filter(|(_, c)| !c.passed).collect();
-        if failed.is_empty() {
-            // The tightest point: the smallest margin between the two sides.
-            let tightest = at.iter().min_by(|a, b| margin(a.1).total_cmp(&margin(b.1))).map(|(p, c)| (p, (*c).clone()));
-            if let Some((p, mut c)) = tightest {
-                if points.len() > 1 {
-                    c.params = p.params.clone();
-                }
-                if at.len() > 1 {
-                    c.note = Some(format!("all {} points; tightest shown", at.len()));
-                }
-                out.push(c);
-            }
+    for same in by_line(verdicts) {
+        if same.iter().all(|c| c.passed) {
+            out.push(collapse(same, sets, seeds));
         } else {
-            for (p, c) in failed {
-                let mut c = (*c).clone();
-                if points.len() > 1 {
-                    c.params = p.params.clone();
+            out.extend(same.into_iter().filter(|c| !c.passed).map(|mut c| {
+                if sets < 2 {
+                    c.params = OrderedMap::default();
                 }
-                out.push(c);
-            }
+                c
+            }));
         }
     }
     out
 }
 
-/// Comparisons with other points, one result per point: like per-point checks, a line that holds
+/// Comparisons with other points, one result per point: like per-point lines, a line that holds
 /// everywhere is one row. Slopes (one per group) stay as they are.
-fn collapse_comparisons(results: Vec<CheckResult>) -> Vec<CheckResult> {
-    let mut out: Vec<CheckResult> = Vec::new();
-    let mut i = 0;
-    while i < results.len() {
-        let line = results[i].line;
-        let same: Vec<&CheckResult> = results[i..].iter().take_while(|c| c.line == line).collect();
-        i += same.len();
+fn cross_rows(results: Vec<CheckResult>, seeds: bool) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for same in by_line(results) {
         let comparison = same.iter().all(|c| c.against.is_some());
         if comparison && same.len() > 1 && same.iter().all(|c| c.passed) {
-            if let Some(tightest) = same.iter().min_by(|a, b| margin(a).total_cmp(&margin(b))) {
-                let mut c = (*tightest).clone();
-                c.note = Some(format!("all {} points; tightest shown", same.len()));
-                out.push(c);
-            }
+            out.push(collapse(same, 2, seeds));
         } else {
-            out.extend(same.into_iter().cloned());
+            out.extend(same);
         }
     }
     out
 }
 
-fn margin(c: &CheckResult) -> f64 {
-    match (c.value, c.against) {
-        (Some(v), Some(a)) => (v - a).abs(),
-        _ => f64::INFINITY,
+/// Results cut into runs of one line each (they come grouped by line).
+fn by_line(results: Vec<CheckResult>) -> Vec<Vec<CheckResult>> {
+    let mut out: Vec<Vec<CheckResult>> = Vec::new();
+    for c in results {
+        match out.last_mut() {
+            Some(last) if last[0].line == c.line && last[0].text == c.text => last.push(c),
+            _ => out.push(vec![c]),
+        }
     }
+    out
+}
+
+/// One row for a line that passed at every point: the tightest point's figures, the seed counts
+/// of them all.
+fn collapse(same: Vec<CheckResult>, sets: usize, seeds: bool) -> CheckResult {
+    let n = same.len();
+    let held: u32 = same.iter().filter_map(|c| c.held).sum();
+    let total: u32 = same.iter().filter_map(|c| c.total).sum();
+    let mut c = same
+        .into_iter()
+        .min_by(|a, b| checks::margin(a, None).total_cmp(&checks::margin(b, None)))
+        .unwrap_or_else(|| unreachable!("a line has a result"));
+    c.held = Some(held);
+    c.total = Some(total);
+    c.verdict = Some(Verdict::of(held, total));
+    if sets < 2 {
+        c.params = OrderedMap::default();
+    }
+    if n > 1 {
+        c.note = Some(if seeds { format!("all {n} points") } else { format!("all {n} points; tightest shown") });
+    }
+    c
 }
 
 /// The .wl files named, folders expanded in name order (default: workloads/claims).
@@ -174,7 +130,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
     if !errors.is_empty() {
         return Err(UserError(errors));
     }
-    let specs: Vec<Vec<exec::RunSpec>> = loaded.iter().map(|w| exec::plan(w, None, 1)).collect();
+    let specs: Vec<Vec<exec::RunSpec>> = loaded.iter().map(|w| exec::plan(w, args.seed, args.seeds)).collect();
     let jobs: Vec<(usize, usize)> =
         specs.iter().enumerate().flat_map(|(w, s)| (0..s.len()).map(move |i| (w, i))).collect();
     let limits = Limits { max_events: args.max_events, ..Limits::default() };
@@ -211,30 +167,27 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
             per_file[w].push(p);
         }
     }
+    let seeds = args.seeds > 1;
     let mut rows = Vec::new();
     for (w, points) in loaded.iter().zip(&per_file) {
-        let mut results = per_point_rows(points);
-        results.extend(collapse_comparisons(checks::cross_checks(w.cross_checks(), points)));
+        let sets = w.points().len();
+        let mut results = per_point_rows(checks::point_verdicts(points), sets, seeds);
+        results.extend(cross_rows(checks::cross_checks(w.cross_checks(), points), seeds));
         results.sort_by_key(|c| c.line);
         if results.is_empty() {
             let none = CheckResult {
                 line: 0,
                 text: "(no expect line)".to_string(),
-                value: None,
-                against: None,
-                passed: false,
-                params: OrderedMap::default(),
                 note: Some("a claim without checks decides nothing".to_string()),
-                unit: String::new(),
-                interval: None,
+                ..CheckResult::default()
             };
-            rows.push(Row::new(w.name(), w.source(), none));
+            rows.push(Row { claim: w.name().to_string(), file: w.source().to_string(), check: none });
         }
         for c in results {
-            rows.push(Row::new(w.name(), w.source(), c));
+            rows.push(Row { claim: w.name().to_string(), file: w.source().to_string(), check: c });
         }
     }
-    let failed = rows.iter().filter(|r| !r.passed).count();
+    let failed = rows.iter().filter(|r| !r.check.passed).count();
     if let Some(path) = &args.json {
         let mut s = serde_json::to_string_pretty(&rows).map_err(|e| UserError(format!("error: JSON: {e}")))?;
         s.push('\n');
@@ -243,36 +196,69 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
     if args.json.as_deref() != Some(Path::new("-")) {
         let mut out = std::io::stdout().lock();
         let cw = rows.iter().map(|r| r.claim.len()).max().unwrap_or(5).max(5);
-        let measured: Vec<String> = rows.iter().map(Row::measured).collect();
+        let measured: Vec<String> = rows.iter().map(|r| summary::measured(&r.check)).collect();
         let mw = measured.iter().map(|m| m.chars().count()).max().unwrap_or(0);
-        for (r, measured) in rows.iter().zip(&measured) {
+        let verdicts: Vec<String> =
+            rows.iter()
+                .map(|r| {
+                    if seeds {
+                        format!("{}  ", summary::over_seeds(&r.check).unwrap_or_default())
+                    } else {
+                        String::new()
+                    }
+                })
+                .collect();
+        let vw = verdicts.iter().map(String::len).max().unwrap_or(0);
+        for ((r, measured), verdict) in rows.iter().zip(&measured).zip(&verdicts) {
+            let c = &r.check;
             let pad = " ".repeat(mw - measured.chars().count());
-            let at = if r.params.is_empty() { String::new() } else { format!(" [{}]", exec::describe(&r.params)) };
-            let at = match (&r.note, r.value) {
-                (Some(n), Some(_)) => format!("{at} ({n})"),
-                _ => at,
-            };
+            let at = if c.params.is_empty() { String::new() } else { format!(" [{}]", exec::describe(&c.params)) };
+            let mut notes: Vec<String> = Vec::new();
+            if let (Some(n), Some(_)) = (&c.note, c.value) {
+                notes.push(n.clone());
+            }
+            if seeds {
+                notes.extend(summary::seed_note(c));
+            }
+            let notes = if notes.is_empty() { String::new() } else { format!(" ({})", notes.join("; ")) };
             writeln!(
                 out,
-                "{:<cw$}  {}  {pad}{measured}  {}:{}  {}{at}",
+                "{:<cw$}  {}  {verdict:<vw$}{pad}{measured}  {}:{}  {}{at}{notes}",
                 r.claim,
-                if r.passed { "PASS" } else { "FAIL" },
+                if c.passed { "PASS" } else { "FAIL" },
                 r.file,
-                r.line,
-                r.text
+                c.line,
+                c.text
             )?;
         }
         writeln!(
             out,
-            "\n{} checks in {} workloads: {} passed, {} failed",
-            rows.len(),
-            loaded.len(),
+            "\n{} in {}: {} passed, {} failed",
+            plural(rows.len(), "check"),
+            plural(loaded.len(), "workload"),
             rows.len() - failed,
             failed
         )?;
-        if rows.iter().any(|r| r.interval.is_some()) {
+        if seeds {
+            let mut bases: Vec<u64> = loaded.iter().map(|w| args.seed.unwrap_or(w.seed())).collect();
+            bases.dedup();
+            let which = match bases[..] {
+                [b] => format!("seeds {b} to {}", b.wrapping_add(u64::from(args.seeds) - 1)),
+                _ => format!("{} seeds, from each workload's `seed` on", args.seeds),
+            };
+            writeln!(
+                out,
+                "(every point ran at {which}; Always, Sometimes k/n or Never: at how many of the runs the line's condition held)"
+            )?;
+        }
+        if rows.iter().any(|r| r.check.interval.is_some()) {
             writeln!(out, "(a slope's ± is the half-width of its 95% confidence interval)")?;
         }
     }
     Ok(if failed > 0 { Outcome::ChecksFailed } else { Outcome::Ok })
+}
+
+/// `1 check`, `2 checks`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

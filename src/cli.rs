@@ -44,7 +44,13 @@ sim run workloads/oom.wl --json - | jq '.points[].metrics[\"oom.kill_latency\"].
     #[command(long_about = "Run workloads for their `expect` lines and print one row per check: the claim, \
 PASS or FAIL, the measured figure in its unit (`34.36 s vs 1 s`; a slope with ± the half-width of its 95% \
 confidence interval), and the source line. With no argument: every .wl in workloads/claims/. \
-Exit status 1 if any check fails.")]
+Exit status 1 if any check fails.\n\n\
+With --seeds K every point runs at K seeds and each line is decided at every one of them, then over them as \
+its qualifier says: `expect always P` (and a plain `expect P`) at every seed, `expect sometimes P` at one \
+seed at least of each point, `expect never P` at none. Each row then says how often P held (`Always 20/20`, \
+`Sometimes 7/20`, `Never 0/20`) and which seed its figures are from: the first that failed the line, a \
+`sometimes` line's first witness, or the tightest.\n\n\
+Examples:\n  sim check\n  sim check --seeds 20\n  sim check workloads/claims/08-unsorted-deadlock.wl --seeds 20 --json -")]
     Check(CheckArgs),
     /// Draw the charts of a saved run (`sim run --json`)
     Plot(PlotArgs),
@@ -207,6 +213,13 @@ pub struct DiffArgs {
 pub struct CheckArgs {
     /// Workload files or folders of them (default: workloads/claims)
     pub paths: Vec<PathBuf>,
+    /// Base seed, a non-negative integer (overrides each workload's `seed`)
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Seeds per point: SEED, SEED+1, ..., SEED+K-1; every line is decided at each and over
+    /// them (`expect always|sometimes|never`), each row saying at how many it held
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub seeds: u32,
     /// Write the results as JSON here (`-` for standard output)
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

@@ -43,13 +43,15 @@ pub fn run(args: MergeArgs) -> Result<Outcome, UserError> {
             if missing.len() == 10 { ", ..." } else { "" }
         )));
     }
+    let (checks, verdicts) = checks::decide(&info.cross_checks, &points);
     let report = Report {
         sim: first.sim.clone(),
         workload: first.workload.clone(),
         source: first.source.clone(),
         cost_overrides: first.cost_overrides.clone(),
         units: sim_core::metrics::units(),
-        checks: checks::cross_checks(&info.cross_checks, &points),
+        checks,
+        verdicts,
         statistics: sim_core::stats::statistics(&points),
         points,
         incomplete: None,

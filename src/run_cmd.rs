@@ -42,13 +42,15 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     let complete = selected.iter().all(|s| ex.points[s.index as usize].is_some());
     let points: Vec<PointReport> = selected.iter().filter_map(|s| ex.points[s.index as usize].clone()).collect();
     let whole = complete && args.shard.is_none();
+    let (checks, verdicts) = if whole { checks::decide(w.cross_checks(), &points) } else { Default::default() };
     let report = Report {
         sim: env!("CARGO_PKG_VERSION").to_string(),
         workload: w.name().to_string(),
         source: w.source().to_string(),
         cost_overrides: w.cost_overrides(),
         units: sim_core::metrics::units(),
-        checks: if whole { checks::cross_checks(w.cross_checks(), &points) } else { Vec::new() },
+        checks,
+        verdicts,
         statistics: if whole { sim_core::stats::statistics(&points) } else { Vec::new() },
         points,
         incomplete: (!whole).then(|| Incomplete {

@@ -3,7 +3,7 @@
 
 use crate::units::{cell, human, human_pair, ns};
 use sim_core::metrics::{Metric, MetricKind, METRICS};
-use sim_core::program::ParamValue;
+use sim_core::program::{ParamValue, Qualifier};
 use sim_core::report::{CheckResult, End, MetricValue, OrderedMap, PointReport, Report};
 use sim_core::stats::{self, Interval};
 use std::collections::BTreeSet;
@@ -329,10 +329,34 @@ pub fn measured(c: &CheckResult) -> String {
     }
 }
 
-pub fn check_line(c: &CheckResult) -> String {
+/// A result over seeds in a word, with its count: `Always 20/20`, `Sometimes 7/20`, `Never 0/20`.
+pub fn over_seeds(c: &CheckResult) -> Option<String> {
+    Some(format!("{} {}/{}", c.verdict?.word(), c.held?, c.total?))
+}
+
+/// Which seed a result over seeds shows the figures of, and why: the first seed against the line
+/// where it failed, a `sometimes` line's first witness where it passed, else the tightest.
+pub fn seed_note(c: &CheckResult) -> Option<String> {
+    let seed = c.seed?;
+    c.total?;
+    Some(match (c.value.is_some(), c.passed, c.qualifier) {
+        (false, _, _) => format!("at seed {seed}"),
+        (true, true, Qualifier::Sometimes) | (true, false, Qualifier::Never) => format!("first held at seed {seed}"),
+        (true, true, _) => format!("tightest at seed {seed}"),
+        (true, false, Qualifier::Sometimes) => format!("held at no seed; closest at seed {seed}"),
+        (true, false, _) => format!("first failed at seed {seed}"),
+    })
+}
+
+/// A check's line in the summary; `seeds`: with its verdict over seeds.
+pub fn check_line(c: &CheckResult, seeds: bool) -> String {
     let verdict = if c.passed { "PASS" } else { "FAIL" };
     let at = if c.params.is_empty() { String::new() } else { format!(" [{}]", crate::exec::describe(&c.params)) };
-    format!("{verdict}  line {:<4} {}{at}  ->  {}", c.line, c.text, measured(c))
+    let over = match (seeds, over_seeds(c)) {
+        (true, Some(v)) => format!("  {v}{}", seed_note(c).map(|n| format!(" ({n})")).unwrap_or_default()),
+        _ => String::new(),
+    };
+    format!("{verdict}  line {:<4} {}{at}  ->  {}{over}", c.line, c.text, measured(c))
 }
 
 /// The summary of a run.
@@ -369,35 +393,65 @@ pub fn render(report: &Report, opts: &Options<'_>) -> String {
         report.points.iter().flat_map(|p| p.checks.iter().map(move |c| (p, c))).collect();
     if !point_checks.is_empty() || !report.checks.is_empty() {
         let _ = writeln!(out, "\nchecks");
-        // Per-point checks: one line per check, failures named by point.
+        let seeds = replicated(report);
         let mut lines: Vec<(u32, String)> = Vec::new();
-        for (p, c) in &point_checks {
-            if n == 1 || !c.passed {
-                let mut c = (*c).clone();
-                if n > 1 {
-                    c.params = p.params.clone();
+        if seeds {
+            // Per-point lines over seeds: one line per line over its sets of parameters, the
+            // failing sets named.
+            let mut by_line: Vec<(u32, String, Vec<&CheckResult>)> = Vec::new();
+            for c in &report.verdicts {
+                if !c.passed {
+                    lines.push((c.line, check_line(c, true)));
                 }
-                lines.push((c.line, check_line(&c)));
+                match by_line.iter_mut().find(|x| x.0 == c.line && x.1 == c.text) {
+                    Some(x) => x.2.push(c),
+                    None => by_line.push((c.line, c.text.clone(), vec![c])),
+                }
             }
-        }
-        if n > 1 {
-            let mut by_line: Vec<(u32, String, usize, usize)> = Vec::new();
-            for (_, c) in &point_checks {
-                match by_line.iter_mut().find(|x| x.0 == c.line) {
-                    Some(x) => {
-                        x.2 += usize::from(c.passed);
-                        x.3 += 1;
+            for (line, text, sets) in by_line {
+                let passed = sets.iter().filter(|c| c.passed).count();
+                let held: u32 = sets.iter().filter_map(|c| c.held).sum();
+                let total: u32 = sets.iter().filter_map(|c| c.total).sum();
+                let verdict = if passed == sets.len() { "PASS" } else { "FAIL" };
+                let word = sim_core::report::Verdict::of(held, total).word();
+                lines.push((
+                    line,
+                    format!(
+                        "{verdict}  line {line:<4} {text}  ->  {passed}/{} sets of parameters; {word} {held}/{total} runs",
+                        sets.len()
+                    ),
+                ));
+            }
+        } else {
+            // Per-point checks: one line per check, failures named by point.
+            for (p, c) in &point_checks {
+                if n == 1 || !c.passed {
+                    let mut c = (*c).clone();
+                    if n > 1 {
+                        c.params = p.params.clone();
                     }
-                    None => by_line.push((c.line, c.text.clone(), usize::from(c.passed), 1)),
+                    lines.push((c.line, check_line(&c, false)));
                 }
             }
-            for (line, text, passed, total) in by_line {
-                let verdict = if passed == total { "PASS" } else { "FAIL" };
-                lines.push((line, format!("{verdict}  line {line:<4} {text}  ->  {passed}/{total} points")));
+            if n > 1 {
+                let mut by_line: Vec<(u32, String, usize, usize)> = Vec::new();
+                for (_, c) in &point_checks {
+                    match by_line.iter_mut().find(|x| x.0 == c.line) {
+                        Some(x) => {
+                            x.2 += usize::from(c.passed);
+                            x.3 += 1;
+                        }
+                        None => by_line.push((c.line, c.text.clone(), usize::from(c.passed), 1)),
+                    }
+                }
+                for (line, text, passed, total) in by_line {
+                    let verdict = if passed == total { "PASS" } else { "FAIL" };
+                    lines.push((line, format!("{verdict}  line {line:<4} {text}  ->  {passed}/{total} points")));
+                }
             }
         }
         for c in &report.checks {
-            lines.push((c.line, check_line(c)));
+            lines.push((c.line, check_line(c, seeds)));
         }
         lines.sort_by_key(|(l, _)| *l);
         for (_, l) in lines {
@@ -410,9 +464,21 @@ pub fn render(report: &Report, opts: &Options<'_>) -> String {
     out
 }
 
+/// Whether some set of parameters ran at several seeds: the checks are then read over seeds.
+fn replicated(report: &Report) -> bool {
+    !report.verdicts.is_empty() || report.checks.iter().any(|c| c.total.is_some_and(|t| t > 1))
+}
+
 /// Checks that failed, anywhere in the report.
+/// With several seeds, a per-point line is judged over them (`verdicts`), not at each run.
 pub fn failed(report: &Report) -> usize {
-    report.points.iter().flat_map(|p| &p.checks).chain(&report.checks).filter(|c| !c.passed).count()
+    let unpassed = |c: &&CheckResult| !c.passed;
+    let per_point = if report.verdicts.is_empty() {
+        report.points.iter().flat_map(|p| &p.checks).filter(unpassed).count()
+    } else {
+        report.verdicts.iter().filter(unpassed).count()
+    };
+    per_point + report.checks.iter().filter(unpassed).count()
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ fn every_claim_has_a_page_with_a_chart_and_todays_verdict() {
             assert!(root().join("book/src/claims").join(img).exists(), "{name}: {img} is missing");
         }
         let out = Command::new(env!("CARGO_BIN_EXE_sim"))
-            .args(["check", &format!("workloads/claims/{name}.wl")])
+            .args(["check", &format!("workloads/claims/{name}.wl"), "--seeds", "20", "-q"])
             .current_dir(root())
             .output()
             .expect("sim check");

@@ -1,7 +1,7 @@
 //! The syntax tree: what the text says, with spans, before any name or unit is checked.
 
 use crate::diagnostic::Span;
-pub use sim_core::program::{BinOp, CmpOp};
+pub use sim_core::program::{BinOp, CmpOp, Qualifier};
 
 /// An identifier or other word with where it was written.
 #[derive(Clone, Debug, PartialEq)]
@@ -205,6 +205,8 @@ pub enum ActionKind {
 pub struct Expect {
     pub kind: ExpectKind,
     pub when: Vec<Cond>,
+    /// `always`, `sometimes` or `never` after `expect`.
+    pub qualifier: Qualifier,
     /// The line as written, comment stripped.
     pub text: String,
 }

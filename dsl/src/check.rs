@@ -1716,7 +1716,7 @@ impl Checker<'_> {
         if self.diags.len() > before {
             return None;
         }
-        Some(Check { line, text: e.text.clone(), kind, when })
+        Some(Check { line, text: e.text.clone(), kind, when, qualifier: e.qualifier })
     }
 
     fn bound(&mut self, lit: &Lit, span: Span) -> Option<f64> {

@@ -241,6 +241,9 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::kw_in => "in",
         Rule::kw_when => "when",
         Rule::kw_and => "and",
+        Rule::kw_always => "always",
+        Rule::kw_sometimes => "sometimes",
+        Rule::kw_never => "never",
         _ => return None,
     })
 }
@@ -255,6 +258,7 @@ fn phrase(rule: Rule) -> Vec<String> {
         Rule::mul_op => &["'*'", "'/'"],
         Rule::eq_op => &["'=='", "'!='"],
         Rule::sharing => &["'shared'", "'private'"],
+        Rule::qualifier => &["'always'", "'sometimes'", "'never'"],
         _ => &[],
     };
     if !many.is_empty() {
@@ -405,7 +409,7 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
     } else {
         None
     };
-    let help = help.or_else(|| {
+    let help = help.or_else(|| qualifier_typo(text)).or_else(|| {
         if found == "end of file" && rules.contains(&Rule::rbrace) {
             Some("a '{' above is not closed".to_string())
         } else if rules.contains(&Rule::ident) && word.chars().any(|c| c.is_ascii_uppercase()) {
@@ -430,6 +434,27 @@ fn syntax_error(src: &Source, text: &str, offset: usize, e: pest::error::Error<R
         }
     });
     src.error(span, ErrorKind::Expected { expected: join_or(&expected), found }).with_help_opt(help)
+}
+
+/// `expect alwys ...`: the word after `expect` is a near miss of a qualifier, which the
+/// grammar took for a metric.
+fn qualifier_typo(stmt: &str) -> Option<String> {
+    let mut words = stmt.split_whitespace();
+    if words.next() != Some("expect") {
+        return None;
+    }
+    let word = words.next()?;
+    const QUALIFIERS: [&str; 3] = ["always", "sometimes", "never"];
+    if QUALIFIERS.contains(&word) {
+        return words
+            .next()
+            .filter(|w| QUALIFIERS.contains(w))
+            .map(|_| "one qualifier at most: always, sometimes or never".to_string());
+    }
+    if word.contains(['.', '(']) {
+        return None;
+    }
+    nearest(word, QUALIFIERS.iter().copied()).map(|k| format!("did you mean '{k}'?"))
 }
 
 // ---------------------------------------------------------------- tree building
@@ -799,7 +824,16 @@ impl<'s> Builder<'s> {
     }
 
     fn expect(&self, p: &Pair<Rule>, k: &mut std::collections::VecDeque<Pair<Rule>>, text: &str) -> R<Expect> {
-        let check = self.next(k, p)?;
+        let mut check = self.next(k, p)?;
+        let mut qualifier = Qualifier::Plain;
+        if check.as_rule() == Rule::qualifier {
+            qualifier = match check.as_str() {
+                "always" => Qualifier::Always,
+                "sometimes" => Qualifier::Sometimes,
+                _ => Qualifier::Never,
+            };
+            check = self.next(k, p)?;
+        }
         let kind = if check.as_rule() == Rule::slope_check {
             let mut c = self.kids(check.clone());
             let m = self.next(&mut c, &check)?;
@@ -833,7 +867,7 @@ impl<'s> Builder<'s> {
             Some(w) => self.when(w)?,
             None => Vec::new(),
         };
-        Ok(Expect { kind, when, text: strip_comment(text).trim().to_string() })
+        Ok(Expect { kind, when, qualifier, text: strip_comment(text).trim().to_string() })
     }
 
     /// `when NAME ==|!= VALUE (and ...)*`.

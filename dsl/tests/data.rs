@@ -4,7 +4,7 @@
 //! A first line `# overrides: NAME=VALUE ...` passes `-p` overrides.
 
 use sim_core::cost::COSTS;
-use sim_core::program::Program;
+use sim_core::program::{Check, Program};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +55,15 @@ fn compare(twin: &Path, actual: &str, failures: &mut Vec<String>) {
     }
 }
 
+/// A check's qualifier, for the twins: nothing for a plain `expect`.
+fn qualifier(c: &Check) -> String {
+    if c.qualifier.is_plain() {
+        String::new()
+    } else {
+        format!(" over seeds {:?}", c.qualifier)
+    }
+}
+
 fn dump_program(p: &Program, out: &mut String) {
     let m = &p.machine;
     let costs: Vec<String> = COSTS
@@ -93,7 +102,7 @@ fn dump_program(p: &Program, out: &mut String) {
         let _ = writeln!(out, "  action {}: {:?} {:?}", a.line, a.trigger, a.action);
     }
     for c in &p.checks {
-        let _ = writeln!(out, "  check {}: {}\n    {:?} when {:?}", c.line, c.text, c.kind, c.when);
+        let _ = writeln!(out, "  check {}: {}\n    {:?} when {:?}{}", c.line, c.text, c.kind, c.when, qualifier(c));
     }
 }
 
@@ -101,7 +110,7 @@ fn dump(w: &dsl::Workload) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "name: {}\nsource: {}\nseed: {}", w.name(), w.source(), w.seed());
     for c in w.cross_checks() {
-        let _ = writeln!(out, "cross check {}: {}\n  {:?} when {:?}", c.line, c.text, c.kind, c.when);
+        let _ = writeln!(out, "cross check {}: {}\n  {:?} when {:?}{}", c.line, c.text, c.kind, c.when, qualifier(c));
     }
     let points = w.points();
     for l in w.layouts() {

@@ -205,6 +205,7 @@ mod tests {
             units: OrderedMap::default(),
             points,
             checks: Vec::new(),
+            verdicts: Vec::new(),
             statistics: Vec::new(),
             incomplete: None,
         };

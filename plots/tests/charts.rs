@@ -57,6 +57,7 @@ fn report(workload: &str, points: Vec<PointReport>) -> Report {
         units: sim_core::metrics::units(),
         points,
         checks: Vec::new(),
+        verdicts: Vec::new(),
         statistics: Vec::new(),
         incomplete: None,
     }

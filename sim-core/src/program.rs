@@ -371,6 +371,62 @@ pub struct Check {
     pub kind: CheckKind,
     /// `when` conditions, all of which must hold at a point for the check to apply there.
     pub when: Vec<Cond>,
+    /// `expect always|sometimes|never ...`: how the line is decided over a point's seeds.
+    #[serde(default, skip_serializing_if = "Qualifier::is_plain")]
+    pub qualifier: Qualifier,
+}
+
+/// How an `expect` line is decided over the seeds of each point it applies to (each group, for
+/// a slope). The line's condition is decided at every seed; the qualifier says how many of them
+/// must see it hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Qualifier {
+    /// `expect P`: at the seed of the run; with several seeds, at every one of them.
+    #[default]
+    Plain,
+    /// `expect always P`: at every seed.
+    Always,
+    /// `expect sometimes P`: at one seed at least, at each point.
+    Sometimes,
+    /// `expect never P`: at no seed.
+    Never,
+}
+
+impl Qualifier {
+    pub fn is_plain(&self) -> bool {
+        *self == Qualifier::Plain
+    }
+
+    /// The word as written after `expect`; none for a plain line.
+    pub fn word(self) -> Option<&'static str> {
+        match self {
+            Qualifier::Plain => None,
+            Qualifier::Always => Some("always"),
+            Qualifier::Sometimes => Some("sometimes"),
+            Qualifier::Never => Some("never"),
+        }
+    }
+
+    /// Whether the line passes at a point whose condition held at `held` of its `total` seeds.
+    pub fn accepts(self, held: u32, total: u32) -> bool {
+        match self {
+            Qualifier::Plain | Qualifier::Always => held == total,
+            Qualifier::Sometimes => held > 0,
+            Qualifier::Never => held == 0,
+        }
+    }
+
+    /// Whether one seed at which the condition held (`true`) or did not (`false`) is against
+    /// the line: a counterexample. A `sometimes` line has none: only all its seeds together
+    /// can fail it.
+    pub fn refuted_by(self, held: bool) -> bool {
+        match self {
+            Qualifier::Plain | Qualifier::Always => !held,
+            Qualifier::Sometimes => false,
+            Qualifier::Never => held,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

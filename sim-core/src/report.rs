@@ -1,7 +1,7 @@
 //! The report: plain serde data, written as JSON by the binary and read back by `sim plot` and
 //! `sim merge`. Field order is fixed, so equal runs give equal bytes.
 
-use crate::program::ParamValue;
+use crate::program::{ParamValue, Qualifier};
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -74,6 +74,11 @@ pub struct Report {
     pub units: OrderedMap<String>,
     pub points: Vec<PointReport>,
     pub checks: Vec<CheckResult>,
+    /// With several seeds per point: each per-point `expect` line decided over the seeds of
+    /// each set of parameters it applies to (the top-level `checks` are decided over seeds
+    /// already). Absent when every point ran once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<CheckResult>,
     /// With several seeds per point: each set of parameters' metrics over its seeds (mean,
     /// standard deviation, 95% confidence interval). Absent when every point ran once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -323,7 +328,7 @@ pub struct LockStatRow {
     pub holdtime_avg: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub line: u32,
     pub text: String,
@@ -346,6 +351,53 @@ pub struct CheckResult {
     /// slope (its standard error times Student's t at n-2 degrees of freedom).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<[f64; 2]>,
+    /// `always`, `sometimes` or `never` as the line says (absent for a plain `expect`).
+    #[serde(default, skip_serializing_if = "Qualifier::is_plain")]
+    pub qualifier: Qualifier,
+    /// Over seeds: at how many of the seeds the line's condition held (`held` of `total`), in a
+    /// word, the seed whose figures are shown, the first seed against the line and the first
+    /// at which the condition held. Absent on a single run's result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_failing_seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_held_seed: Option<u64>,
+}
+
+/// How often a line's condition held over the seeds: at every one, at some, at none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Always,
+    Sometimes,
+    Never,
+}
+
+impl Verdict {
+    pub fn of(held: u32, total: u32) -> Verdict {
+        if held == total {
+            Verdict::Always
+        } else if held == 0 {
+            Verdict::Never
+        } else {
+            Verdict::Sometimes
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Always => "Always",
+            Verdict::Sometimes => "Sometimes",
+            Verdict::Never => "Never",
+        }
+    }
 }
 
 impl<V> OrderedMap<V> {

@@ -13,6 +13,9 @@
 # What the model shows: fitted log-log slopes of about 1.00 (merged), 1.05-1.10 (v13, the vmalloc
 # and fill are linear, the heap sort adds the log), 1.99 (fallback, own locks) and 1.00 (fallback,
 # one shared lock).
+# Over seeds: the slopes are `always` (fitted at each seed, every one in its range: the slab
+# addresses that v13 sorts change with the seed, the exponent does not), and register `never`
+# fails.
 workload "01-lock-scaling"
 seed 7
 sweep strategy = [mm_lock, mm_lock_slow, mm_take_all_locks]
@@ -30,8 +33,8 @@ process one when layout == shared {
   register kvm
   exit
 }
-expect register.failed == 0
-expect slope(register.latency.mean, vmas) in 0.95..1.05 when strategy == mm_take_all_locks
-expect slope(register.latency.mean, vmas) in 1.02..1.15 when strategy == mm_lock and layout == own
-expect slope(register.latency.mean, vmas) in 1.8..2.1 when strategy == mm_lock_slow and layout == own
-expect slope(register.latency.mean, vmas) in 0.95..1.05 when strategy == mm_lock_slow and layout == shared
+expect never register.failed > 0
+expect always slope(register.latency.mean, vmas) in 0.95..1.05 when strategy == mm_take_all_locks
+expect always slope(register.latency.mean, vmas) in 1.02..1.15 when strategy == mm_lock and layout == own
+expect always slope(register.latency.mean, vmas) in 1.8..2.1 when strategy == mm_lock_slow and layout == own
+expect always slope(register.latency.mean, vmas) in 0.95..1.05 when strategy == mm_lock_slow and layout == shared

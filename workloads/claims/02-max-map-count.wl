@@ -8,6 +8,7 @@
 # The workload: one process maps 65530 anonymous VMAs (each its own anon_vma) and registers.
 # What the model shows: about 34 s for mm_lock_slow, about 17 ms for mm_lock, about 5 ms for
 # mm_take_all_locks: the fallback is over 1000 times slower than either.
+# Over seeds: every line is `always`: the latencies and the ratios are bounds on every run.
 workload "02-max-map-count"
 seed 2
 sweep strategy = [mm_lock, mm_lock_slow, mm_take_all_locks]
@@ -18,8 +19,8 @@ process vm {
   register kvm
   exit
 }
-expect register.ok == 1
-expect register.latency.max > 1s when strategy == mm_lock_slow
-expect register.latency.max < 50ms when strategy != mm_lock_slow
-expect register.latency.max > 1000 * register.latency.max[strategy=mm_lock] when strategy == mm_lock_slow
-expect register.latency.max > 1000 * register.latency.max[strategy=mm_take_all_locks] when strategy == mm_lock_slow
+expect always register.ok == 1
+expect always register.latency.max > 1s when strategy == mm_lock_slow
+expect always register.latency.max < 50ms when strategy != mm_lock_slow
+expect always register.latency.max > 1000 * register.latency.max[strategy=mm_lock] when strategy == mm_lock_slow
+expect always register.latency.max > 1000 * register.latency.max[strategy=mm_take_all_locks] when strategy == mm_lock_slow

@@ -13,6 +13,9 @@
 # the first register starts, another kernel user takes 130900 KB of the 128 MB arena.
 # What the model shows: all 8 v13 unregisters fail with -ENOMEM and all 8 notifiers end in
 # ->release; the merged design's unregister allocates nothing and never fails.
+# Over seeds: v13's unregister *can* fail, so that line is `sometimes` (the model has it fail at
+# every one of 20 seeds: the hog always takes the arena before the unregisters); the merged
+# unregister `never` fails; that each registration ends exactly once is `always`.
 workload "04-unregister-enomem"
 seed 3
 machine {
@@ -30,8 +33,8 @@ process rank x 8 {
   exit
 }
 at rank[0].register + 100ms vmalloc_hog $hog
-expect register.ok == 8
-expect unregister.failed > 0 when strategy == mm_lock
-expect unregister.failed == 0 when strategy == mm_take_all_locks
-expect release.calls == unregister.failed when strategy == mm_lock
-expect release.calls + unregister.ok == 8
+expect always register.ok == 8
+expect sometimes unregister.failed > 0 when strategy == mm_lock
+expect never unregister.failed > 0 when strategy == mm_take_all_locks
+expect always release.calls == unregister.failed when strategy == mm_lock
+expect always release.calls + unregister.ok == 8

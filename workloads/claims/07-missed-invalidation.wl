@@ -14,6 +14,9 @@
 # What the model shows: with no lock-all (`unlocked`) the driver maps pages inside windows whose
 # start it never saw and invalidate.missed counts the stale mappings; mm_lock, mm_lock_slow and
 # mm_take_all_locks never miss one. (invalidate.missed is checked exactly, at every pte teardown.)
+# Over seeds: a register without a lock-all *can* miss, so that line is `sometimes` (the model
+# misses at every one of 20 seeds: 400 registers against a truncate every 300 us); the three
+# lock-alls `never` miss.
 workload "07-missed-invalidation"
 seed 7
 sweep strategy = [mm_lock, mm_lock_slow, mm_take_all_locks, unlocked]
@@ -29,6 +32,6 @@ process vm {
   }
 }
 every 300us truncate "shm"
-expect invalidate.missed == 0 when strategy != unlocked
-expect invalidate.missed > 0 when strategy == unlocked
-expect register.ok == 400
+expect never invalidate.missed > 0 when strategy != unlocked
+expect sometimes invalidate.missed > 0 when strategy == unlocked
+expect always register.ok == 400

@@ -19,6 +19,9 @@
 # design never does, and the merged one nests its locks under mm_all_locks_mutex, which orders
 # nothing among them. mm_lock and unsorted nest i_mmap locks with no annotation, which lockdep
 # reports as possible recursive locking (lockdep.nesting); the merged design does not.
+# Over seeds: unsorted *can* deadlock, so that line is `sometimes` (the model deadlocks at every
+# one of 20 seeds: both mms start together); the designs and layouts that cannot deadlock are
+# `never`; lockdep's possible cycle is `always`, since every run asks for both orders.
 workload "08-unsorted-deadlock"
 seed 8
 sweep strategy = [unsorted, mm_lock, mm_take_all_locks]
@@ -51,10 +54,10 @@ process later when sharing == two_mms_apart {
     unregister kvm
   }
 }
-expect deadlock.count > 0 when strategy == unsorted and sharing == two_mms
-expect deadlock.count == 0 when sharing == two_mms_apart
-expect lockdep.cycles > 0 when strategy == unsorted and sharing != one_mm
-expect lockdep.cycles == 0 when strategy != unsorted
-expect lockdep.nesting == 0 when strategy == mm_take_all_locks
-expect deadlock.count == 0 when strategy != unsorted
-expect deadlock.count == 0 when sharing == one_mm
+expect sometimes deadlock.count > 0 when strategy == unsorted and sharing == two_mms
+expect never deadlock.count > 0 when sharing == two_mms_apart
+expect always lockdep.cycles > 0 when strategy == unsorted and sharing != one_mm
+expect never lockdep.cycles > 0 when strategy != unsorted
+expect never lockdep.nesting > 0 when strategy == mm_take_all_locks
+expect never deadlock.count > 0 when strategy != unsorted
+expect never deadlock.count > 0 when sharing == one_mm

@@ -19,6 +19,10 @@
 # asked for i_mmap while holding anon_vma and the split asked for anon_vma while holding i_mmap,
 # a possible circular dependency between the two classes (lockdep.cycles 1), as lockdep reported
 # on 2.6.27-rc1; the other two designs follow the VM's order and show none.
+# Over seeds: mm_lock *can* deadlock with the split, so that line is `sometimes` (every one of 20
+# seeds deadlocks with gap=1us; a child that starts its splits at a random time within 10 ms
+# deadlocks at about half of them, which the claims test uses); the VM-order designs and the
+# late splits `never` deadlock; lockdep's inversion under mm_lock is `always`.
 workload "09-order-inversion"
 seed 9
 sweep strategy = [mm_lock, mm_take_all_locks, mm_lock_slow]
@@ -41,8 +45,8 @@ process parent {
     unregister kvm
   }
 }
-expect deadlock.count > 0 when strategy == mm_lock and gap == 1us
-expect deadlock.count == 0 when strategy != mm_lock
-expect deadlock.count == 0 when gap == 100ms
-expect lockdep.cycles > 0 when strategy == mm_lock
-expect lockdep.cycles == 0 when strategy != mm_lock
+expect sometimes deadlock.count > 0 when strategy == mm_lock and gap == 1us
+expect never deadlock.count > 0 when strategy != mm_lock
+expect never deadlock.count > 0 when gap == 100ms
+expect always lockdep.cycles > 0 when strategy == mm_lock
+expect never lockdep.cycles > 0 when strategy != mm_lock

@@ -12,6 +12,9 @@
 # unregisters it from all of them at 150 us. `pin` sets unregister_pins_mm.
 # What the model shows: v13 without the pin counts races (unregister during or after exit);
 # with the pin none; the merged design none either way.
+# Over seeds: the unpinned unregister *can* race, so that line is `sometimes` (the model finds a
+# race at every one of 20 seeds, with 8 owners exiting around the unregister); with the pin, and
+# under the merged design, `never`.
 workload "10-unregister-release-race"
 seed 10
 sweep strategy = [mm_lock, mm_take_all_locks]
@@ -28,6 +31,6 @@ process exporter {
   sleep 150us
   unregister xpmem of owner
 }
-expect race.unregister_release > 0 when strategy == mm_lock and pin == false
-expect race.unregister_release == 0 when pin == true
-expect race.unregister_release == 0 when strategy == mm_take_all_locks
+expect sometimes race.unregister_release > 0 when strategy == mm_lock and pin == false
+expect never race.unregister_release > 0 when pin == true
+expect never race.unregister_release > 0 when strategy == mm_take_all_locks

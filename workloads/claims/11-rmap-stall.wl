@@ -17,6 +17,8 @@
 # without registering.
 # What the model shows: the 90th percentile of reclaim.stall grows as N (v13, merged) and N^2
 # (fallback); with no registration there is no stall at all.
+# Over seeds: the slopes are `always`, fitted at each seed (the pages reclaim picks change with
+# it); with no registration reclaim `never` stalls.
 workload "11-rmap-stall"
 seed 11
 sweep strategy = [mm_lock, mm_lock_slow, mm_take_all_locks]
@@ -58,7 +60,7 @@ process idle when registering == no {
   }
 }
 every 10us reclaim 1
-expect slope(reclaim.stall.p90, vmas) in 0.8..1.4 when strategy == mm_lock and registering == yes
-expect slope(reclaim.stall.p90, vmas) in 1.7..2.2 when strategy == mm_lock_slow and registering == yes
-expect slope(reclaim.stall.p90, vmas) in 0.8..1.4 when strategy == mm_take_all_locks and registering == yes
-expect reclaim.stall.count == 0 when registering == no
+expect always slope(reclaim.stall.p90, vmas) in 0.8..1.4 when strategy == mm_lock and registering == yes
+expect always slope(reclaim.stall.p90, vmas) in 1.7..2.2 when strategy == mm_lock_slow and registering == yes
+expect always slope(reclaim.stall.p90, vmas) in 0.8..1.4 when strategy == mm_take_all_locks and registering == yes
+expect never reclaim.stall.count > 0 when registering == no

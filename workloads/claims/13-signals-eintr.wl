@@ -12,6 +12,8 @@
 # 50 us interval timer.
 # What the model shows: the merged register fails with -EINTR a few times at small N and at
 # almost every attempt at large N; v13 and the fallback never fail.
+# Over seeds: v13 and the fallback `never` return -EINTR and `always` register; the merged
+# design's failures, more at larger N and at 18 of 20 attempts or more at 8192 VMAs, are `always`.
 workload "13-signals-eintr"
 seed 13
 sweep strategy = [mm_take_all_locks, mm_lock, mm_lock_slow]
@@ -26,7 +28,7 @@ process vm {
   }
 }
 every 50us signal vm
-expect register.eintr == 0 when strategy != mm_take_all_locks
-expect register.ok == 20 when strategy != mm_take_all_locks
-expect register.eintr > register.eintr[vmas=128] when strategy == mm_take_all_locks and vmas == 2048
-expect register.eintr >= 18 when strategy == mm_take_all_locks and vmas == 8192
+expect never register.eintr > 0 when strategy != mm_take_all_locks
+expect always register.ok == 20 when strategy != mm_take_all_locks
+expect always register.eintr > register.eintr[vmas=128] when strategy == mm_take_all_locks and vmas == 2048
+expect always register.eintr >= 18 when strategy == mm_take_all_locks and vmas == 8192

@@ -15,6 +15,8 @@
 # (sleep_lock_extra + sleep_unlock - spin_unlock, 55 ns by default): an uncontended reclaim walk
 # goes from 525 ns to 580 ns, about 10%, in the range quoted for AIM9's brk test. Both costs are
 # defaults of `sim costs`, not fitted to that figure; the check asks only for more than 5%.
+# Over seeds: with spinlocks every run sleeps in atomic context (`always`), with rwsems `never`;
+# the extra cost of a walk is `always`.
 workload "14-sleeping-callbacks"
 seed 14
 strategy mm_take_all_locks
@@ -37,6 +39,6 @@ process vm {
 }
 every 20us reclaim 4
 every 100us truncate "data"
-expect atomic_sleep > 0 when kind == spinlock
-expect atomic_sleep == 0 when kind == rwsem
-expect rmap.walk.min > 1.05 * rmap.walk.min[kind=spinlock] when kind == rwsem
+expect always atomic_sleep > 0 when kind == spinlock
+expect never atomic_sleep > 0 when kind == rwsem
+expect always rmap.walk.min > 1.05 * rmap.walk.min[kind=spinlock] when kind == rwsem

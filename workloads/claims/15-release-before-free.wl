@@ -17,6 +17,9 @@
 # mappings are live (release.missed 0: exit_mmap's synchronize_rcu waits out the unregister's
 # ->release), and no race; v13's mm_lock, whose ->release unlinks with no lock and whose
 # unregister locks the whole mm, races with the exit.
+# Over seeds: an exit can race an unregister, so mm_lock's race is `sometimes` (it races at every
+# one of 20 seeds); the merged design's registrations `always` end once, and it `never` frees a page
+# under a released driver's mappings nor races.
 workload "15-release-before-free"
 seed 15
 machine { cpus 16 }
@@ -35,7 +38,7 @@ process exporter x 8 {
   sleep 600us
   unregister xpmem of owner[$index]
 }
-expect release.calls + unregister.ok == register.ok when strategy == mm_take_all_locks
-expect release.missed == 0 when strategy == mm_take_all_locks
-expect race.unregister_release == 0 when strategy == mm_take_all_locks
-expect race.unregister_release > 0 when strategy == mm_lock
+expect always release.calls + unregister.ok == register.ok when strategy == mm_take_all_locks
+expect never release.missed > 0 when strategy == mm_take_all_locks
+expect never race.unregister_release > 0 when strategy == mm_take_all_locks
+expect sometimes race.unregister_release > 0 when strategy == mm_lock
