@@ -197,6 +197,9 @@ fn cross_at(checks: &[Check], points: &[&PointReport]) -> Vec<Vec<CheckResult>> 
     all
 }
 
+/// One instance of a line decided at each seed: the seed and its result.
+type SeedRuns = Vec<(u64, CheckResult)>;
+
 /// The distinct seeds of the points, in the order they first appear.
 fn seeds(points: &[PointReport]) -> Vec<u64> {
     let mut out: Vec<u64> = Vec::new();
@@ -225,7 +228,7 @@ pub fn cross_checks(checks: &[Check], points: &[PointReport]) -> Vec<CheckResult
             CheckKind::Slope { lo, hi, .. } => Some((lo, hi)),
             CheckKind::Compare { .. } => None,
         };
-        let mut instances: Vec<(OrderedMap<ParamValue>, Vec<(u64, CheckResult)>)> = Vec::new();
+        let mut instances: Vec<(OrderedMap<ParamValue>, SeedRuns)> = Vec::new();
         for (seed, results) in &per_seed {
             for r in &results[i] {
                 match instances.iter_mut().find(|(k, _)| *k == r.params) {
