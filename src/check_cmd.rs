@@ -152,7 +152,14 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
             if exec::interrupted() {
                 return Ok(None);
             }
-            let r = exec::run_program(&loaded[*w], spec, program, limits, false, &bar, false)?;
+            let r = exec::run_program(
+                &loaded[*w],
+                spec,
+                program,
+                exec::PointOptions { limits, traced: false, schedule: None },
+                &bar,
+                false,
+            )?;
             bar.inc(1);
             Ok(r.map(|(p, _)| p))
         },

@@ -52,6 +52,27 @@ seed at least of each point, `expect never P` at none. Each row then says how of
 `sometimes` line's first witness, or the tightest.\n\n\
 Examples:\n  sim check\n  sim check --seeds 20\n  sim check workloads/claims/08-unsorted-deadlock.wl --seeds 20 --json -")]
     Check(CheckArgs),
+    /// Run every schedule of a small workload: deadlocks, missed invalidations, races and `expect` lines over all of them
+    #[command(long_about = "Explore one point (or each point) of a small workload exhaustively: run every \
+schedule the model's nondeterminism allows, one after another, depth first. The choice points are the \
+order of events due at the same instant, which runnable task a CPU that frees up runs next, and the value \
+of each random draw over at most --draws values (a touch's page, a munmap's VMA, a reclaimed page, a \
+`uniform` duration); larger draws follow the seed. Lock waiters are granted in the order they queued, as \
+the kernel's ticket spinlocks and wait queues do; that order is itself explored through the events' order.\n\n\
+A run that reaches a whole state (everything that decides what follows, hashed to 64 bits) that an \
+earlier schedule reached stops there: its future was explored from that state. What it did before is \
+still checked. No partial-order reduction beyond that merge.\n\n\
+Per point it reports whether a deadlock, a missed invalidation, a page freed under a released \
+notifier's mapping or an unregister/release race is reachable, with the schedule that reaches it and \
+the `sim run --schedule` command that replays it; each `expect` line that applies to the point, judged \
+over the runs that completed (`always`/plain: in every one, `sometimes`: in one, `never`: in none); and \
+the runs, states and choice points explored. If a bound was hit (--max-states, --max-runs, --depth) it \
+says so: no violation within a bound is not a proof.\n\n\
+Exit status 1 if an `expect` line fails over the schedules explored.\n\n\
+Examples:\n  sim explore workloads/explore/abba.wl\n  \
+sim explore workloads/claims/08-unsorted-deadlock.wl -p strategy=unsorted -p sharing=two_mms --depth 200\n  \
+sim run workloads/explore/abba.wl -p strategy=unsorted --schedule 0.1.1")]
+    Explore(ExploreArgs),
     /// Draw the charts of a saved run (`sim run --json`)
     Plot(PlotArgs),
     /// Merge the JSON reports of a sharded run (`sim run --shard K/N`) into the unsharded report
@@ -159,6 +180,12 @@ pub struct RunArgs {
     /// Run the first point twice and name the first event where the runs part
     #[arg(long)]
     pub check_determinism: bool,
+    /// Replay a schedule `sim explore` printed, such as 0.1.1 (one run: pin the sweeps with -p)
+    #[arg(long, value_name = "S")]
+    pub schedule: Option<sim_core::engine::Schedule>,
+    /// With --schedule: the --draws `sim explore` used
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "schedule")]
+    pub draws: u64,
     /// Treat a step or action that found nothing to act on (`steps.noop`) as an error: print
     /// each with its line and exit 2 (the files asked for are still written)
     #[arg(long)]
@@ -229,6 +256,42 @@ pub struct CheckArgs {
     /// Stop a point after this many events
     #[arg(long, value_name = "N", default_value_t = 200_000_000)]
     pub max_events: u64,
+    /// No progress bar
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct ExploreArgs {
+    /// The workload (small: every schedule is run)
+    pub file: PathBuf,
+    /// Set a parameter or pin a swept one: NAME=VALUE (repeatable); unpinned sweeps explore each point
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The seed: it fixes the draws over more than --draws values and the locks' addresses
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Stop a point after this many distinct states (about 40 bytes each)
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_states: u64,
+    /// Stop a point after this many runs
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_runs: u64,
+    /// Branch at the first D choice points of a run only; later ones take the first option
+    #[arg(long, value_name = "D", default_value_t = 10_000)]
+    pub depth: usize,
+    /// Random draws over at most this many values are choice points (0 or 1: none)
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub draws: u64,
+    /// Do not merge equal states: run every schedule to its end
+    #[arg(long)]
+    pub no_merge: bool,
+    /// Stop a run after this many events
+    #[arg(long, value_name = "N", default_value_t = 200_000_000)]
+    pub max_events: u64,
+    /// Write the results as JSON here (`-` for standard output)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
     /// No progress bar
     #[arg(short, long)]
     pub quiet: bool,

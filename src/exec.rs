@@ -77,6 +77,8 @@ pub struct ExecOptions {
     pub trace: Option<u64>,
     /// Costs laid over every program's (`sim run --costs`).
     pub costs: Vec<(sim_core::cost::Cost, f64)>,
+    /// A schedule to follow and the draws it was made with (`sim run --schedule`).
+    pub schedule: Option<(sim_core::engine::Schedule, u64)>,
 }
 
 pub struct Executed {
@@ -119,7 +121,8 @@ pub fn execute(
                 return Ok(None);
             }
             let traced = opts.trace == Some(spec.index);
-            let r = run_program(w, spec, program, opts.limits, traced, &bar, single)?;
+            let how = PointOptions { limits: opts.limits, traced, schedule: opts.schedule.as_ref() };
+            let r = run_program(w, spec, program, how, &bar, single)?;
             bar.inc(1);
             Ok(r.map(|(report, tr)| {
                 if let Some(tr) = tr {
@@ -141,16 +144,26 @@ pub fn execute(
     Ok(Executed { points: done, trace, interrupted: interrupted() })
 }
 
+/// How one point runs, besides its program and seed.
+#[derive(Clone, Copy)]
+pub struct PointOptions<'a> {
+    pub limits: Limits,
+    /// Record a trace.
+    pub traced: bool,
+    /// A schedule to follow and the draws it was made with (`sim run --schedule`).
+    pub schedule: Option<&'a (sim_core::engine::Schedule, u64)>,
+}
+
 /// Runs one point of the plan, its program already built.
 pub fn run_program(
     w: &dsl::Workload,
     spec: &RunSpec,
     program: &sim_core::program::Program,
-    limits: Limits,
-    traced: bool,
+    how: PointOptions,
     bar: &ProgressBar,
     single: bool,
 ) -> Result<Option<(PointReport, Option<TraceData>)>, UserError> {
+    let PointOptions { limits, traced, schedule } = how;
     let mut progress = |events: u64, now: u64| {
         if single {
             bar.set_message(format!("{} events, {} simulated", group(events), crate::units::ns(now as f64)));
@@ -158,7 +171,18 @@ pub fn run_program(
         !interrupted()
     };
     let observe = sim::Observe { trace: traced, ..sim::Observe::default() };
-    match sim::run(program, spec.params.clone(), spec.seed, limits, observe, &mut progress) {
+    let choices = schedule.map(|(s, draws)| sim_core::engine::Choices::new(s.0.clone(), false, *draws));
+    let (result, choices) =
+        sim::run_with_choices(program, spec.params.clone(), spec.seed, limits, observe, choices, &mut progress);
+    if let Some((i, taken, options)) = choices.and_then(|c| c.invalid) {
+        return Err(UserError(format!(
+            "error: --schedule does not fit this run: choice point {} has {options} options (0 to {}), the \
+             schedule says {taken}; was it printed for another workload, point, seed or --draws?",
+            i + 1,
+            options - 1
+        )));
+    }
+    match result {
         Ok(run) => {
             let mut report = run.report;
             report.index = spec.index;

@@ -11,6 +11,7 @@ mod costs;
 mod determinism;
 mod diff;
 mod exec;
+mod explore_cmd;
 mod maps_cmd;
 mod merge;
 mod output;
@@ -73,6 +74,10 @@ fn run(args: cli::Cli) -> Result<Outcome, UserError> {
         cli::Command::Check(a) => {
             exec::handle_ctrl_c();
             check_cmd::run(a)
+        }
+        cli::Command::Explore(a) => {
+            exec::handle_ctrl_c();
+            explore_cmd::run(a)
         }
         cli::Command::Plot(a) => plot_cmd::run(a),
         cli::Command::Merge(a) => merge::run(a),

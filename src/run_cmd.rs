@@ -20,6 +20,13 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     if args.check_determinism {
         return crate::determinism::check(&w, &specs[0], limits, &costs);
     }
+    if args.schedule.is_some() && specs.len() != 1 {
+        return Err(UserError(format!(
+            "error: --schedule replays one run, and this is {} (points times --seeds): pin the swept \
+             parameters with -p NAME=VALUE as `sim explore` printed them",
+            specs.len()
+        )));
+    }
     let trace_index = match &args.trace {
         Some(_) if args.trace_point == 0 || args.trace_point > specs.len() => {
             return Err(UserError(format!(
@@ -35,7 +42,14 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     let done = if args.resume { resume(&args, &w, &specs)? } else { vec![None; specs.len()] };
     let todo: Vec<u64> =
         specs.iter().filter(|s| in_shard(s) && done[s.index as usize].is_none()).map(|s| s.index).collect();
-    let opts = ExecOptions { jobs: exec::jobs(args.jobs), limits, quiet: args.quiet, trace: trace_index, costs };
+    let opts = ExecOptions {
+        jobs: exec::jobs(args.jobs),
+        limits,
+        quiet: args.quiet,
+        trace: trace_index,
+        costs,
+        schedule: args.schedule.clone().map(|s| (s, args.draws)),
+    };
     let ex = exec::execute(&w, &specs, &todo, done, &opts)?;
 
     let selected: Vec<&RunSpec> = specs.iter().filter(|s| in_shard(s)).collect();

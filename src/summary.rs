@@ -26,6 +26,7 @@ fn end(e: End) -> &'static str {
         End::Deadlock => "stopped by a deadlock",
         End::Horizon => "stopped at --until",
         End::EventBudget => "stopped by the event budget",
+        End::Pruned => "stopped at a state already explored",
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod cost;
 pub mod engine;
+pub mod explore;
 pub mod kernel;
 pub mod metrics;
 #[cfg(test)]

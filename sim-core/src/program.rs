@@ -169,7 +169,7 @@ pub enum Value {
 /// An integer expression of the workload language once a point's parameters are substituted:
 /// what is left to compute when a step runs is `$index`. Arithmetic is on 64-bit signed
 /// integers; `/` rounds toward zero.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Debug, PartialEq, Eq)]
 pub enum IntExpr {
     Const(i64),
     /// `$index`: the acting task's instance number.
@@ -254,7 +254,7 @@ pub enum StepKind {
 }
 
 /// Which VMAs a `touch` faults pages of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TouchScope {
     /// `touch N`: any VMA of the mm.
     Mm,
@@ -266,7 +266,7 @@ pub enum TouchScope {
 
 /// The target of a step (`register DRIVER of TARGET`): fixed at load, or `NAME[EXPR]` with
 /// `$index` in EXPR, whose instance is picked by the acting task's `$index` when the step runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Debug, PartialEq, Eq)]
 pub enum StepTarget {
     Fixed(Target),
     Indexed(TargetId, IntExpr),
@@ -290,7 +290,7 @@ impl From<Target> for StepTarget {
 }
 
 /// `NAME` (every instance) or `NAME[i]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
     All(TargetId),
     One(TargetId, u32),
@@ -481,7 +481,7 @@ impl CmpOp {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BinOp {
     Add,
     Sub,

@@ -122,6 +122,9 @@ pub enum End {
     Horizon,
     /// The event budget (`--max-events`) ran out.
     EventBudget,
+    /// An explored run stopped at a state another schedule had reached (`sim explore`): what
+    /// follows was explored from there.
+    Pruned,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

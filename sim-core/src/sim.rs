@@ -2,7 +2,7 @@
 //! interprets each task's steps lazily (a `repeat` is a counter, not a copy).
 
 use crate::cost::Cost;
-use crate::engine::Event;
+use crate::engine::{ChoiceKind, Choices, Event, StateHasher};
 use crate::kernel::ops::{Exit, Fork, Micro, Mmap, Mprotect, Munmap, Op, Touch};
 use crate::kernel::task::{Frame, Kind, Pending, State, TaskId};
 use crate::kernel::{self, Kernel, LimitError, Limits, EV_ACTION, EV_WAKE};
@@ -48,6 +48,7 @@ pub const PROGRESS_EVERY: u64 = 1 << 20;
 
 /// What a task is running: a kernel operation, or a strategy's register or unregister (which
 /// the kernel's operations do not know of: strategies sit above the kernel).
+#[derive(Hash)]
 enum Running {
     Kernel(Op),
     Register(Box<Register>),
@@ -83,19 +84,38 @@ pub fn run(
     observe: Observe,
     progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<PointRun, RunError> {
+    run_with_choices(p, params, seed, limits, observe, None, progress).0
+}
+
+/// Runs one point as [`run`] does, its choice points decided by `choices` (`None`: the first
+/// option everywhere, which is [`run`]); gives the choices back with what they logged. A run
+/// an explorer stopped at a state already explored ends as [`End::Pruned`], with the report
+/// of what it did up to there.
+pub fn run_with_choices(
+    p: &Program,
+    params: OrderedMap<crate::program::ParamValue>,
+    seed: u64,
+    limits: Limits,
+    observe: Observe,
+    choices: Option<Choices>,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> (Result<PointRun, RunError>, Option<Choices>) {
     let mut sim = Sim {
         k: Kernel::new(p, seed, limits, observe.trace, observe.lock_stat_instances),
         ops: Vec::new(),
         actors: Vec::new(),
         events: observe.events.then(Vec::new),
+        ties: Vec::new(),
     };
+    sim.k.sched.choices = choices.map(Box::new);
     sim.start();
     let end = sim.drive(progress);
+    let choices = sim.k.sched.choices.take().map(|c| *c);
     if let Some(e) = sim.k.limit_error.take() {
-        return Err(RunError::Limit(e));
+        return (Err(RunError::Limit(e)), choices);
     }
-    let Some(end) = end else { return Err(RunError::Interrupted) };
-    Ok(sim.finish(params, end))
+    let Some(end) = end else { return (Err(RunError::Interrupted), choices) };
+    (Ok(sim.finish(params, end)), choices)
 }
 
 struct Sim<'p> {
@@ -105,6 +125,8 @@ struct Sim<'p> {
     /// The kernel thread of each action, if it needs one.
     actors: Vec<Option<TaskId>>,
     events: Option<Vec<(u64, u8, u32)>>,
+    /// Events due at one instant, taken out of the queue at a choice point.
+    ties: Vec<(u64, Event)>,
 }
 
 impl<'p> Sim<'p> {
@@ -151,7 +173,11 @@ impl<'p> Sim<'p> {
             {
                 return None;
             }
-            let Some((at, ev)) = self.k.sched.pop() else {
+            let next = if self.k.sched.choices.is_some() { self.pop_chosen() } else { self.k.sched.pop() };
+            if self.k.sched.choices.as_ref().is_some_and(|c| c.stop) {
+                return Some(End::Pruned);
+            }
+            let Some((at, ev)) = next else {
                 // Nothing pending and processes left: they are all waiting on each other.
                 return Some(End::Deadlock);
             };
@@ -180,6 +206,52 @@ impl<'p> Sim<'p> {
                 _ => return Some(End::Horizon),
             }
         }
+    }
+
+    /// The next event under an explorer: of the events due at the earliest instant, the one the
+    /// choices pick (a choice point when there are several, at a whole state, hashed). Asks the
+    /// run to stop, via `choices.stop`, at a state an earlier schedule reached.
+    fn pop_chosen(&mut self) -> Option<(u64, Event)> {
+        let mut ties = std::mem::take(&mut self.ties);
+        self.k.sched.take_ties(&mut ties);
+        if ties.is_empty() {
+            self.ties = ties;
+            return None;
+        }
+        let mut pick = 0;
+        if ties.len() >= 2 {
+            let state = self.state_hash(&ties);
+            let choices = self.k.sched.choices.as_mut().expect("an explored run");
+            pick = choices.choose(ChoiceKind::Order, ties.len() as u32, Some(state)) as usize;
+        }
+        for (i, &(at, ev)) in ties.iter().enumerate() {
+            if i != pick {
+                self.k.sched.put_back(at, ev);
+            }
+        }
+        let (at, ev) = ties[pick];
+        self.ties = ties;
+        if self.k.sched.choices.as_ref().is_some_and(|c| c.stop) {
+            // The chosen event goes back too: the run stops before it.
+            self.k.sched.put_back(at, ev);
+            return None;
+        }
+        self.k.sched.process(at, ev);
+        Some((at, ev))
+    }
+
+    /// The hash of the whole state between two events, `ties` (taken out of the queue) included.
+    fn state_hash(&self, ties: &[(u64, Event)]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = StateHasher::default();
+        self.k.hash_state(&mut h);
+        let mut due: Vec<(u8, u32, u32)> = ties.iter().map(|&(_, e)| (e.kind, e.entity, e.tag)).collect();
+        due.sort_unstable();
+        ties[0].0.hash(&mut h);
+        due.hash(&mut h);
+        self.ops.hash(&mut h);
+        self.actors.hash(&mut h);
+        h.finish()
     }
 
     fn wake(&mut self, t: TaskId, tag: u32) {
@@ -673,7 +745,14 @@ fn eval(k: &mut Kernel, t: TaskId, v: &Value) -> u64 {
     match *v {
         Value::Const(x) => x,
         Value::Index => task.index as u64,
-        Value::Uniform(a, b) => task.rng.between(a, b),
+        Value::Uniform(a, b) => {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let v = task.rng.between(lo, hi);
+            match (hi - lo).checked_add(1) {
+                Some(span) => lo + k.chosen_draw(v - lo, span),
+                None => v,
+            }
+        }
         Value::Exp(mean) => task.rng.exp(mean),
         Value::Expr(ref e) => e.eval(task.index).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
     }

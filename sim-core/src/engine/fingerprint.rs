@@ -35,6 +35,56 @@ impl Fingerprint {
     }
 }
 
+/// A stable 64-bit hasher for whole model states: the same state hashes the same on every host
+/// and with every Rust release (std's hasher promises neither).
+#[derive(Clone, Copy, Debug)]
+pub struct StateHasher(u64);
+
+impl Default for StateHasher {
+    fn default() -> Self {
+        StateHasher(0xbb67_ae85_84ca_a73b)
+    }
+}
+
+impl std::hash::Hasher for StateHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.write_u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = fmix64(self.0.rotate_left(29) ^ x).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    }
+
+    #[inline]
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(x as u64 | 1 << 40);
+    }
+
+    #[inline]
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(x as u64 | 1 << 48);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64 | 1 << 56);
+    }
+
+    fn finish(&self) -> u64 {
+        fmix64(self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

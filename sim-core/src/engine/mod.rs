@@ -1,12 +1,14 @@
 //! The discrete-event engine: simulated time, the pending-event set, random streams and the run's
 //! fingerprint. Nothing here knows about kernels; the model drives it through [`Scheduler`].
 
+pub mod choice;
 pub mod fingerprint;
 pub mod hold;
 pub mod queue;
 pub mod rng;
 
-pub use fingerprint::Fingerprint;
+pub use choice::{Choice, ChoiceKind, Choices, Schedule};
+pub use fingerprint::{Fingerprint, StateHasher};
 pub use queue::EventQueue;
 pub use rng::{Entity, Stream};
 
@@ -51,6 +53,8 @@ pub struct Scheduler {
     now: Nanos,
     processed: u64,
     fingerprint: Fingerprint,
+    /// How the run's choice points are decided: `None`, the first option everywhere.
+    pub choices: Option<Box<Choices>>,
 }
 
 impl Scheduler {
@@ -102,6 +106,38 @@ impl Scheduler {
         self.processed += 1;
         self.fingerprint.mix(at, event.kind, event.entity);
         true
+    }
+
+    /// Takes every event due at the earliest pending instant out of the queue, in their order,
+    /// and processes none: one of them is then [`Scheduler::process`]ed, the others put back.
+    pub fn take_ties(&mut self, out: &mut Vec<(Nanos, Event)>) {
+        out.clear();
+        let Some((t, word)) = self.queue.pop() else { return };
+        out.push((t, Event::unpack(word)));
+        while self.queue.peek_key() == Some(t) {
+            let (u, word) = self.queue.pop().expect("a key was peeked");
+            out.push((u, Event::unpack(word)));
+        }
+    }
+
+    /// Puts back an event [`Scheduler::take_ties`] took; in the order they were taken, they
+    /// keep their order.
+    pub fn put_back(&mut self, at: Nanos, event: Event) {
+        self.queue.push(at, event.pack());
+    }
+
+    /// Processes an event [`Scheduler::take_ties`] took: the clock, the count and the
+    /// fingerprint move as a pop moves them.
+    pub fn process(&mut self, at: Nanos, event: Event) {
+        assert!(at >= self.now, "time went backwards: {at} < {}", self.now);
+        self.now = at;
+        self.processed += 1;
+        self.fingerprint.mix(at, event.kind, event.entity);
+    }
+
+    /// The pending events, sorted, for a state hash.
+    pub fn pending_events(&self) -> Vec<(u64, u64)> {
+        self.queue.contents()
     }
 
     /// Takes the next event, advances the clock to it and folds it into the fingerprint.

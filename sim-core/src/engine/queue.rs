@@ -273,6 +273,17 @@ impl EventQueue {
         self.front_span = 0;
     }
 
+    /// The earliest pending key.
+    pub fn peek_key(&mut self) -> Option<u64> {
+        if self.head == self.front.len() {
+            if self.len == 0 {
+                return None;
+            }
+            self.refill();
+        }
+        Some(self.front[self.head].0)
+    }
+
     /// Removes the earliest event; among equal keys, the one pushed first.
     #[inline]
     pub fn pop(&mut self) -> Option<(u64, u64)> {
@@ -385,6 +396,27 @@ impl EventQueue {
             self.scratch.resize(self.front.len(), (0, 0));
             radix_sort(&mut self.front, &mut self.scratch, bits);
         }
+    }
+
+    /// Every pending event, sorted by key and then payload: the queue's content whatever its
+    /// layout, for a state hash. (Order among equal keys is left out: where it matters, an
+    /// explored run takes every order.)
+    pub fn contents(&self) -> Vec<Item> {
+        let mut all: Vec<Item> = self.front[self.head..].to_vec();
+        for slot in self.slots.iter().filter(|s| s.len > 0) {
+            let mut c = slot.first;
+            let mut left = slot.len;
+            while left > 0 {
+                let n = left.min(CHUNK);
+                let at = c as usize * CHUNK;
+                all.extend_from_slice(&self.chunks.items[at..at + n]);
+                left -= n;
+                c = self.chunks.next[c as usize];
+            }
+        }
+        debug_assert_eq!(all.len(), self.len);
+        all.sort_unstable();
+        all
     }
 
     /// Calls `f` on a slot's events in order; the slot must already be detached from `slots`.

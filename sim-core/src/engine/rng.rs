@@ -48,6 +48,15 @@ pub struct Stream {
     rng: ChaCha8Rng,
 }
 
+/// A stream's state is its seed and how far it has been read.
+impl std::hash::Hash for Stream {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.rng.get_seed().hash(h);
+        self.rng.get_stream().hash(h);
+        self.rng.get_word_pos().hash(h);
+    }
+}
+
 impl Stream {
     pub fn new(point_seed: u64, entity: Entity) -> Stream {
         Stream { rng: ChaCha8Rng::from_seed(derive_seed(point_seed, entity)) }

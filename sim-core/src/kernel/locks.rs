@@ -12,7 +12,7 @@ const NONE: u32 = u32::MAX;
 
 /// What kind of kernel object a lock protects, for reports and lock-class rules.
 /// What kind of kernel object a lock protects, for reports and lock-class rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockClass {
     MmapSem,
     IMmap,
@@ -38,7 +38,7 @@ impl LockClass {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sync {
     Spin,
     Mutex,
@@ -53,14 +53,14 @@ impl Sync {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Read,
     Write,
 }
 
 /// What a lock-all's planning and reports need, apart from the state acquire and release use.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 struct LockInfo {
     object: u32,
     addr: u64,
@@ -79,7 +79,7 @@ const CPU_MAX: u32 = (1 << (32 - CPU_SHIFT)) - 2;
 
 /// The state of one lock that acquire and release touch: 24 bytes, so a lock-all over a large
 /// mm walks as few cache lines as it can.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 struct Lock {
     /// The writer (the holder of a spinlock or mutex), or with `READ` the first reader hold.
     owner: u32,
@@ -92,7 +92,7 @@ struct Lock {
 }
 
 /// One reader's hold of an rwsem, in the lock's list of them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 struct ReadHold {
     task: TaskId,
     next: u32,
@@ -100,7 +100,7 @@ struct ReadHold {
 }
 
 /// Per-task lock state, indexed by task.
-#[derive(Clone)]
+#[derive(Hash, Clone)]
 struct TaskLocks {
     blocked_on: LockId,
     wait_mode: Mode,
@@ -127,6 +127,7 @@ impl Default for TaskLocks {
     }
 }
 
+#[derive(Hash)]
 pub enum Acquire {
     Acquired,
     /// Queued behind the holders; `cycle` is set when this wait closed a cycle in the
@@ -138,14 +139,14 @@ pub enum Acquire {
 }
 
 /// A hold that ended: how long, and whether it was exclusive (a writer's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hold {
     pub ns: u64,
     pub exclusive: bool,
 }
 
 /// A waiter that received the lock on a release, and how long it waited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Granted {
     pub task: TaskId,
     pub waited_ns: u64,
@@ -166,7 +167,7 @@ fn holders_in<'a>(locks: &'a [Lock], reads: &'a [ReadHold], l: LockId) -> impl I
     }))
 }
 
-#[derive(Default)]
+#[derive(Hash, Default)]
 pub struct LockTable {
     locks: Vec<Lock>,
     info: Vec<LockInfo>,

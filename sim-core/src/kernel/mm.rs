@@ -19,7 +19,7 @@ pub type AnonVmaId = u32;
 pub const NONE: u32 = u32::MAX;
 
 /// Secondary mappings still pointing at pages as they are freed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stale {
     /// Of registered drivers, or of drivers no longer on the list: missed invalidations.
     pub missed: u64,
@@ -28,6 +28,7 @@ pub struct Stale {
 }
 
 /// A VMA: what it maps, and the locks its rmap walks take, in one 40-byte record.
+#[derive(Hash)]
 pub struct Vma {
     pub mm: MmId,
     file: u32,
@@ -80,12 +81,14 @@ impl HasPtes for Vma {
     }
 }
 
+#[derive(Hash)]
 pub struct AnonVma {
     pub lock: LockId,
     /// VMAs linked to it, in every mm that shares it.
     pub refs: u32,
 }
 
+#[derive(Hash)]
 pub struct File {
     pub name: String,
     pub pages: u64,
@@ -95,7 +98,7 @@ pub struct File {
 }
 
 /// One driver's notifier on one mm.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Hash, Clone, Copy, Debug, Default)]
 pub struct NotifierSlot {
     pub registered: bool,
     /// invalidate_range_start calls seen without their end (KVM's mmu_notifier_count).
@@ -111,6 +114,7 @@ pub struct NotifierSlot {
     pub kept: Option<(Area, Area)>,
 }
 
+#[derive(Hash)]
 pub struct Mm {
     pub owner: TaskId,
     pub users: u32,
@@ -137,7 +141,16 @@ pub struct Mm {
     pub anon_pages: Weights,
     /// The lock-all plan built at `layout`, kept for the next lock-all of an unchanged mm.
     /// (Opaque here: the strategy that built it reads it back.)
-    pub plan: Option<(u32, std::rc::Rc<dyn std::any::Any>)>,
+    pub plan: PlanCache,
+}
+
+/// A lock-all plan kept with the layout it was built at. Derived from the mm's state, so not
+/// part of it: a state hash leaves it out.
+#[derive(Default)]
+pub struct PlanCache(pub Option<(u32, std::rc::Rc<dyn std::any::Any>)>);
+
+impl std::hash::Hash for PlanCache {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl Mm {
@@ -160,13 +173,13 @@ impl Mm {
             layout: 0,
             pages: Weights::default(),
             anon_pages: Weights::default(),
-            plan: None,
+            plan: PlanCache::default(),
         }
     }
 }
 
 /// Every memory object of the run, and the present ptes.
-#[derive(Default)]
+#[derive(Hash, Default)]
 pub struct Memory {
     pub mms: Vec<Mm>,
     pub vmas: Vec<Vma>,

@@ -14,7 +14,7 @@ pub mod vmalloc;
 pub mod weights;
 
 use crate::cost::{Cost, Costs};
-use crate::engine::{Entity, Event, Nanos, Scheduler, Stream};
+use crate::engine::{ChoiceKind, Entity, Event, Nanos, Scheduler, Stream};
 use crate::metrics::{Collector, Metric};
 use crate::program::{Program, Strategy, TargetId};
 use crate::report::{DeadlockEdge, DeadlockReport};
@@ -53,7 +53,7 @@ pub mod domain {
 }
 
 /// Host-side limits of one run.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 pub struct Limits {
     pub max_events: u64,
     pub until_ns: Option<u64>,
@@ -70,7 +70,7 @@ impl Default for Limits {
 }
 
 /// A run stopped for exceeding a host limit: reported as an error, with the step's line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Debug, PartialEq, Eq)]
 pub struct LimitError {
     pub line: u32,
     pub message: String,
@@ -310,6 +310,7 @@ impl<'p> Kernel<'p> {
         }
         task.on_cpu = false;
         let cpu = task.cpu;
+        self.choose_next_runnable();
         while let Some(u) = self.runqueue.pop_front() {
             if self.tasks[u as usize].state != State::Runnable {
                 continue;
@@ -324,6 +325,69 @@ impl<'p> Kernel<'p> {
             return;
         }
         self.free_cpus.push(cpu);
+    }
+
+    /// Under an explorer, which runnable task gets the CPU is a choice point: the chosen one is
+    /// moved to the front of the run queue (the first, by default, as a plain run takes).
+    fn choose_next_runnable(&mut self) {
+        if self.sched.choices.is_none() {
+            return;
+        }
+        let tasks = &self.tasks;
+        let runnable: Vec<usize> =
+            (0..self.runqueue.len()).filter(|&i| tasks[self.runqueue[i] as usize].state == State::Runnable).collect();
+        if runnable.len() < 2 {
+            return;
+        }
+        let choices = self.sched.choices.as_mut().expect("checked above");
+        let c = choices.choose(ChoiceKind::Cpu, runnable.len() as u32, None) as usize;
+        if c > 0 {
+            let u = self.runqueue.remove(runnable[c]).expect("an index of the queue");
+            self.runqueue.push_front(u);
+        }
+    }
+
+    /// A value of task `t`'s stream in `0..n`. Under an explorer, a draw over at most
+    /// `max_draw` values is a choice point: option `c` is the seed's value plus `c`, modulo `n`,
+    /// so the first option is the seed's.
+    pub fn draw_below(&mut self, t: TaskId, n: u64) -> u64 {
+        let v = self.tasks[t as usize].rng.below(n);
+        self.chosen_draw(v, n)
+    }
+
+    /// A drawn value `v` in `0..n`, moved by an explorer's choice if it makes the draw one.
+    pub fn chosen_draw(&mut self, v: u64, n: u64) -> u64 {
+        match &mut self.sched.choices {
+            Some(c) if (2..=c.max_draw).contains(&n) => (v + c.choose(ChoiceKind::Draw, n as u32, None) as u64) % n,
+            _ => v,
+        }
+    }
+
+    /// Folds everything that decides the run's future into `h`: equal hashes mean equal
+    /// futures (up to a 64-bit collision). Left out: the program, costs, seed and limits (fixed
+    /// for the run) and what only observes it (metrics, lockdep, lock_stat, trace, the vmalloc
+    /// series, plan marks and cached plans). A field added to `Kernel` belongs here unless it
+    /// only observes.
+    pub fn hash_state(&self, h: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        self.strategy.hash(h);
+        self.sched.now().hash(h);
+        self.sched.pending_events().hash(h);
+        self.tasks.hash(h);
+        self.locks.hash(h);
+        self.mem.hash(h);
+        self.free_cpus.hash(h);
+        self.next_cpu.hash(h);
+        self.runqueue.hash(h);
+        self.arena.hash(h);
+        self.pinned_bytes.hash(h);
+        self.hogs.hash(h);
+        self.deadlocks.len().hash(h);
+        self.by_target.hash(h);
+        self.live_processes.hash(h);
+        self.granted.hash(h);
+        self.anchor_fired.hash(h);
+        self.limit_error.is_some().hash(h);
     }
 
     // ---- locks ---------------------------------------------------------------------------

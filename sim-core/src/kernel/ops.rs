@@ -17,6 +17,7 @@ pub const ENOMEM: i32 = -12;
 pub const EINTR: i32 = -4;
 
 /// One step of a task, as the engine executes it.
+#[derive(Hash)]
 pub enum Micro {
     /// Run on the CPU for this long.
     Cpu(u64),
@@ -36,6 +37,7 @@ pub enum Micro {
     Finish,
 }
 
+#[derive(Hash)]
 pub enum Op {
     Mmap(Mmap),
     Munmap(Munmap),
@@ -93,6 +95,17 @@ impl Op {
 
 // ---- helpers shared by operations ------------------------------------------------------------
 
+/// Under an explorer, the live VMA a draw picked (`v`) can be any live VMA of the mm: option
+/// `c` is the `c`-th after `v` in the mm's order.
+fn chosen_vma(k: &mut Kernel, mm: MmId, v: VmaId) -> VmaId {
+    if k.sched.choices.is_none() {
+        return v;
+    }
+    let live: Vec<VmaId> = k.mem.mm(mm).vmas.iter().copied().filter(|&x| !k.mem.dead(x)).collect();
+    let at = live.iter().position(|&x| x == v).expect("v is live") as u64;
+    live[k.chosen_draw(at, live.len() as u64) as usize]
+}
+
 /// A random live VMA of the mm (tombstones are skipped by drawing again).
 pub fn random_vma(k: &mut Kernel, t: TaskId, mm: MmId) -> Option<VmaId> {
     let m = k.mem.mm(mm);
@@ -104,7 +117,7 @@ pub fn random_vma(k: &mut Kernel, t: TaskId, mm: MmId) -> Option<VmaId> {
         let i = k.tasks[t as usize].rng.below(len) as usize;
         let v = k.mem.mms[mm as usize].vmas[i];
         if !k.mem.dead(v) {
-            return Some(v);
+            return Some(chosen_vma(k, mm, v));
         }
     }
 }
@@ -140,6 +153,7 @@ fn rmap_mode(k: &Kernel) -> Mode {
 
 // ---- mmap ------------------------------------------------------------------------------------
 
+#[derive(Hash)]
 pub struct Mmap {
     pub file: Option<FileId>,
     pub pages: u64,
@@ -207,6 +221,7 @@ impl Mmap {
 
 // ---- munmap ----------------------------------------------------------------------------------
 
+#[derive(Hash)]
 pub struct Munmap {
     /// `None`: every VMA.
     left: Option<u64>,
@@ -268,6 +283,7 @@ impl Munmap {
 /// The range invalidation protocol on one VMA: start callbacks (each driver drops its mappings
 /// of the range and counts an invalidation in progress), the work, then — if the pages are
 /// being freed — pte teardown with the coherence check, then the end callbacks.
+#[derive(Hash)]
 pub struct Invalidate {
     vma: VmaId,
     free: bool,
@@ -359,6 +375,7 @@ impl Invalidate {
 
 /// A VMA's anon_vma lock, then its file's i_mmap lock, each taken and released in turn: what
 /// anon_vma_link/unlink and the i_mmap prio-tree updates of fork and unmap do.
+#[derive(Hash)]
 pub struct RmapUpdate {
     locks: [Option<LockId>; 2],
     pc: u8,
@@ -386,6 +403,7 @@ impl RmapUpdate {
 }
 
 /// anon_vma_unlink and unlink_file_vma under their locks, then remove_vma.
+#[derive(Hash)]
 pub struct Unlink {
     vma: VmaId,
     pc: u8,
@@ -414,6 +432,7 @@ impl Unlink {
 
 // ---- touch: CPU fault, then each driver's secondary-MMU fault ---------------------------------
 
+#[derive(Hash)]
 pub struct Touch {
     left: u64,
     scope: TouchScope,
@@ -451,7 +470,7 @@ impl Touch {
                         return Micro::Done;
                     }
                     self.touched = true;
-                    let r = k.tasks[t as usize].rng.below(pages);
+                    let r = k.draw_below(t, pages);
                     (self.vma, self.page) = k.mem.page_at(mm, self.scope, r);
                     self.pc = 1;
                     return Micro::Lock { lock: sem, mode: Mode::Read, before: 0 };
@@ -498,6 +517,7 @@ impl Touch {
 
 // ---- mprotect: split (i_mmap then anon_vma, the VM's static order), then invalidate ----------
 
+#[derive(Hash)]
 pub struct Mprotect {
     left: u64,
     pc: u8,
@@ -601,6 +621,7 @@ fn cow(k: &Kernel, v: VmaId) -> bool {
 
 // ---- fork --------------------------------------------------------------------------------------
 
+#[derive(Hash)]
 pub struct Fork {
     pub name: Option<TargetId>,
     pub body: BlockId,
@@ -697,6 +718,7 @@ impl Fork {
 
 // ---- exit ------------------------------------------------------------------------------------
 
+#[derive(Hash)]
 pub struct Exit {
     pc: u8,
 }
@@ -735,6 +757,7 @@ impl Default for Exit {
 }
 
 /// Drops an mm_users reference; the last one runs exit_mmap in this task.
+#[derive(Hash)]
 pub struct Mmput {
     mm: MmId,
     pc: u8,
@@ -762,6 +785,7 @@ impl Mmput {
 
 /// exit_mmap: every notifier's ->release first, then the teardown of every VMA; the memory is
 /// free when it ends (that is when an OOM kill's latency stops).
+#[derive(Hash)]
 pub struct ExitMmap {
     mm: MmId,
     pc: u8,
@@ -865,7 +889,7 @@ impl ExitMmap {
                     let m = k.mem.mm_mut(self.mm);
                     assert_eq!(m.map_count, 0, "exit_mmap tears down every VMA of the mm");
                     m.gone = true;
-                    m.plan = None;
+                    m.plan.0 = None;
                     m.count -= 1;
                     if let Some(at) = m.oom_kill_at.take() {
                         k.metrics.sample(Metric::OomKillLatency, now - at);
@@ -882,6 +906,7 @@ impl ExitMmap {
 
 /// Page reclaim of N random mapped pages: each under its rmap lock, invalidate_page on every
 /// notifier of its mm, then the page is freed.
+#[derive(Hash)]
 pub struct Reclaim {
     left: u64,
     pc: u8,
@@ -924,7 +949,7 @@ impl Reclaim {
                     return Micro::Done;
                 }
                 self.left -= 1;
-                let i = k.tasks[t as usize].rng.below(k.mem.ptes.present_len() as u64) as usize;
+                let i = k.draw_below(t, k.mem.ptes.present_len() as u64) as usize;
                 let pte = k.mem.ptes.get(k.mem.ptes.present_at(i));
                 let (v, p) = (pte.vma, pte.page);
                 self.vma = v;
@@ -988,6 +1013,7 @@ impl Reclaim {
 
 /// Truncate of a mapped file: under its i_mmap_lock, every VMA mapping it, in every mm, has its
 /// range invalidated and its ptes torn down.
+#[derive(Hash)]
 pub struct Truncate {
     file: FileId,
     pc: u8,

@@ -11,7 +11,7 @@ pub type PteId = u32;
 
 const NIL: u32 = u32::MAX;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 pub struct Pte {
     /// The VMA mapping the page; `NIL` for a free record.
     pub vma: VmaId,
@@ -26,7 +26,7 @@ pub struct Pte {
 
 /// The head of a VMA's list of ptes and their number; it lives in the VMA, beside the fields
 /// the same walks read.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 pub struct PteList {
     head: PteId,
     len: u32,
@@ -65,7 +65,7 @@ impl HasPtes for PteList {
 }
 
 /// One index entry: a pte id and its key.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 struct Entry {
     page: u64,
     vma: VmaId,
@@ -74,6 +74,7 @@ struct Entry {
 
 const FREE: Entry = Entry { page: 0, vma: NIL, id: NIL };
 
+#[derive(Hash)]
 pub struct PteTable {
     ptes: Vec<Pte>,
     /// Free records, reused last-freed first.

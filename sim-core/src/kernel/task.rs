@@ -8,7 +8,7 @@ use crate::program::{BlockId, TargetId};
 
 pub use super::locks::TaskId;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// A `process` instance or a `fork` child: runs steps, has an mm, counts for the run's end.
     Process,
@@ -16,7 +16,7 @@ pub enum Kind {
     Actor { action: u32 },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// Waiting in the run queue for a CPU.
     Runnable,
@@ -38,7 +38,7 @@ pub enum State {
 }
 
 /// An instantaneous part of a micro-step, done when the task's time for it has elapsed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pending {
     None,
     Lock(LockId, super::locks::Mode),
@@ -47,13 +47,14 @@ pub enum Pending {
 }
 
 /// One level of the step interpreter: a block, the next step in it, and repetitions left.
-#[derive(Clone, Copy, Debug)]
+#[derive(Hash, Clone, Copy, Debug)]
 pub struct Frame {
     pub block: BlockId,
     pub pc: u32,
     pub repeats_left: u64,
 }
 
+#[derive(Hash)]
 pub struct Task {
     pub name: String,
     pub kind: Kind,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 pub const PAGE: u64 = 4096;
 
 /// A live vmalloc area: its first page and its length in pages, guard page included.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Area {
     pub start: u64,
     pub pages: u64,
@@ -18,6 +18,7 @@ impl Area {
     }
 }
 
+#[derive(Hash)]
 pub struct Arena {
     /// Free extents: first page -> length in pages, never adjacent (merged on free).
     free: BTreeMap<u64, u64>,

@@ -3,7 +3,7 @@
 //! (which move positions) a rebuild.
 
 /// Non-negative weights at positions 0.., with prefix sums.
-#[derive(Clone, Debug, Default)]
+#[derive(Hash, Clone, Debug, Default)]
 pub struct Weights {
     /// tree[i - 1] holds the sum over positions (i - lowbit(i), i], 1-based.
     tree: Vec<u64>,

@@ -30,7 +30,7 @@ const PREFETCH_AHEAD: u32 = 4;
 /// since, else a new one, kept.
 fn plan_of(k: &mut Kernel, s: Strategy, mm: MmId) -> Rc<Plan> {
     let m = k.mem.mm(mm);
-    if let Some((layout, plan)) = &m.plan {
+    if let Some((layout, plan)) = &m.plan.0 {
         if *layout == m.layout {
             if let Ok(plan) = plan.clone().downcast::<Plan>() {
                 return plan;
@@ -39,19 +39,21 @@ fn plan_of(k: &mut Kernel, s: Strategy, mm: MmId) -> Rc<Plan> {
     }
     let plan = Rc::new(plan::build(k, s, mm));
     let m = k.mem.mm_mut(mm);
-    m.plan = Some((m.layout, plan.clone()));
+    m.plan.0 = Some((m.layout, plan.clone()));
     plan
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Register,
     Unregister,
 }
 
 /// `register DRIVER [of TARGET]`: one registration per target mm, in order.
+#[derive(Hash)]
 pub struct Register(Each);
 /// `unregister DRIVER [of TARGET]`.
+#[derive(Hash)]
 pub struct Unregister(Each);
 
 impl Register {
@@ -85,6 +87,7 @@ impl Unregister {
     }
 }
 
+#[derive(Hash)]
 struct Each {
     kind: Kind,
     driver: DriverId,
@@ -97,7 +100,7 @@ struct Each {
 }
 
 /// The mmap around a register from inside it.
-#[derive(Clone, Copy)]
+#[derive(Hash, Clone, Copy)]
 struct Outer {
     locked_entry: bool,
     /// The mmap's mmap_sem is held.
@@ -180,7 +183,7 @@ impl Each {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Pc {
     Start,
     Kmalloc,
@@ -204,6 +207,7 @@ enum Pc {
 }
 
 /// One register or unregister of one driver on one mm.
+#[derive(Hash)]
 struct Update {
     kind: Kind,
     driver: DriverId,

@@ -14,7 +14,7 @@ use crate::kernel::Kernel;
 use crate::program::Strategy;
 use crate::strategy::sort::v13_heap_sort;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PlanStep {
     /// Spend `before` ns, then take the lock (write).
     Lock {
@@ -34,7 +34,7 @@ pub enum PlanStep {
 }
 
 /// The walk, compactly.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Hash, Clone, Debug, Default, PartialEq, Eq)]
 enum Walk {
     /// No lock at all (`unlocked`, or an empty mm for v13).
     #[default]
@@ -54,7 +54,7 @@ const FRESH: u32 = 1 << 31;
 /// No lock of that kind on that VMA.
 const ABSENT: u32 = u32::MAX;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Hash, Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     walk: Walk,
     /// CPU before the first lock step: filling (and sorting) mm_lock's arrays.
@@ -69,7 +69,7 @@ pub struct Plan {
 }
 
 /// Where a lock-all stands in its plan.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Hash, Clone, Copy, Debug, Default)]
 pub struct Cursor {
     i: u32,
     /// Which half of a VMA's entry (or which pass) is next.
