@@ -29,4 +29,6 @@ for f in workloads/claims/*.wl; do
     done
   } > "$out/charts.md"
 done
-echo "book/src/img and book/src/claims/*/ regenerated"
+mkdir -p book/src/explore
+"$sim" explore workloads/explore/abba.wl -q > book/src/explore/abba.txt || true
+echo "book/src/img, book/src/claims/*/ and book/src/explore/ regenerated"

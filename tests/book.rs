@@ -146,6 +146,17 @@ fn every_claim_has_a_page_with_a_chart_and_todays_verdict() {
 }
 
 #[test]
+fn the_exploration_the_book_shows_is_todays() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["explore", "workloads/explore/abba.wl", "-q"])
+        .current_dir(root())
+        .output()
+        .expect("sim runs");
+    let shown = std::fs::read_to_string(root().join("book/src/explore/abba.txt")).expect("abba.txt");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shown, "run book/generate.sh");
+}
+
+#[test]
 fn every_cost_and_metric_is_documented() {
     let model = std::fs::read_to_string(root().join("book/src/model.md")).expect("model chapter");
     for c in sim_core::cost::COSTS {

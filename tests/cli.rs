@@ -530,3 +530,74 @@ fn a_missing_or_malformed_costs_file_exits_2_saying_what_is_wrong() {
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+#[test]
+fn explore_finds_the_abba_deadlock_and_exhausts_the_safe_designs() {
+    let out = sim(&["explore", "workloads/explore/abba.wl", "-q", "--json", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let points = doc["points"].as_array().expect("points");
+    assert_eq!(points.len(), 3);
+    for p in points {
+        let strategy = p["params"]["strategy"].as_str().expect("strategy").to_string();
+        let deadlock = &p["reachable"]["deadlock.count"];
+        assert_eq!(p["exhausted"], true, "{strategy}");
+        assert!(p["states"].as_u64().expect("states") > 1, "{strategy}");
+        if strategy == "unsorted" {
+            let schedule = deadlock["schedule"].as_str().expect("a schedule reaches the deadlock");
+            // The schedule it printed replays to the same deadlock.
+            let run = sim(&[
+                "run",
+                "workloads/explore/abba.wl",
+                "-p",
+                "strategy=unsorted",
+                "--schedule",
+                schedule,
+                "--json",
+                "-",
+                "-q",
+            ]);
+            let r: serde_json::Value = serde_json::from_slice(&run.stdout).expect("JSON");
+            assert_eq!(r["points"][0]["metrics"]["deadlock.count"], 1);
+        } else {
+            assert!(deadlock.is_null(), "{strategy}: {deadlock}");
+        }
+    }
+    // The text says what it explored, and that it is exhaustive.
+    let out = sim(&["explore", "workloads/explore/abba.wl", "-p", "strategy=mm_lock", "-q"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("deadlock") && stdout.contains("not reached"), "{stdout}");
+    assert!(stdout.contains("exhausted: every schedule at this scope was explored"), "{stdout}");
+    // A bound hit is said as such.
+    let out = sim(&["explore", "workloads/explore/abba.wl", "-p", "strategy=mm_lock", "--max-runs", "2", "-q"]);
+    assert!(text(&out.stdout).contains("NOT exhausted: --max-runs 2 reached"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn explore_is_deterministic_and_its_failing_lines_exit_1() {
+    let a = sim(&["explore", "workloads/explore/abba.wl", "-q", "--json", "-"]);
+    let b = sim(&["explore", "workloads/explore/abba.wl", "-q", "--json", "-"]);
+    assert_eq!(a.stdout, b.stdout);
+    let f = tmp("abba-never.wl");
+    let src = std::fs::read_to_string("workloads/explore/abba.wl").expect("read");
+    std::fs::write(
+        &f,
+        src.replace("expect never deadlock.count > 0 when strategy != unsorted", "expect never deadlock.count > 0"),
+    )
+    .expect("write");
+    let out = sim(&["explore", f.to_str().expect("utf-8"), "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("FAIL line"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_schedule_that_does_not_fit_is_refused() {
+    let out = sim(&["run", "workloads/explore/abba.wl", "-p", "strategy=mm_lock", "--schedule", "9", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("does not fit this run"), "{}", text(&out.stderr));
+    let out = sim(&["run", "workloads/explore/abba.wl", "--schedule", "1", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("replays one run"), "{}", text(&out.stderr));
+    let out = sim(&["run", "workloads/explore/abba.wl", "-p", "strategy=mm_lock", "--schedule", "1..0"]);
+    assert_eq!(out.status.code(), Some(2));
+}

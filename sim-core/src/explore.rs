@@ -393,6 +393,15 @@ mod tests {
     }
 
     #[test]
+    fn a_schedule_steers_the_run_and_replays_identically() {
+        let b = abba(Strategy::MmLock);
+        let plain = replay(&b, &Schedule::default());
+        let other = replay(&b, &Schedule(vec![1, 1, 0, 1]));
+        assert_eq!(other, replay(&b, &Schedule(vec![1, 1, 0, 1])));
+        assert_ne!(other.fingerprint, plain.fingerprint, "the choices changed the order of events");
+    }
+
+    #[test]
     fn a_bound_hit_is_not_exhaustion() {
         let x = explore_all(&abba(Strategy::MmLock), Bounds { max_runs: 1, ..Bounds::default() });
         assert!(!x.exhausted);
