@@ -173,6 +173,28 @@ pub struct RunArgs {
     /// Run with the `costs` of this JSON file (`sim calibrate --json`) over the workload's
     #[arg(long, value_name = "FILE")]
     pub costs: Option<PathBuf>,
+    /// After the summary, print each point's /proc/lock_stat table, sorted by contentions: per
+    /// lock class (`--lock-stat`, `--lock-stat=class`) or per lock (`--lock-stat=instance`,
+    /// which also adds `lock_stat_instances` to the JSON report)
+    #[arg(long, value_name = "class|instance", value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "class")]
+    pub lock_stat: Option<LockStatLevel>,
+    /// Write every lock_stat row of every point as CSV here (`-` for standard output): the
+    /// classes' rows, and each lock's with --lock-stat=instance
+    #[arg(long, value_name = "PATH")]
+    pub lock_stat_csv: Option<PathBuf>,
+    /// Run without lockdep: no lock-order graph is kept, the lockdep.* metrics are not measured,
+    /// and `expect` lines that read them are SKIP
+    #[arg(long)]
+    pub no_lockdep: bool,
+}
+
+/// What a lock_stat row is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LockStatLevel {
+    /// One row per lock class, as lockdep keys locks (every i_mmap lock one class)
+    Class,
+    /// One row per lock
+    Instance,
 }
 
 #[derive(Args)]
@@ -232,6 +254,10 @@ pub struct CheckArgs {
     /// No progress bar
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run without lockdep: no lock-order graph is kept, and lines that read lockdep.* metrics
+    /// are SKIP, "not measured (--no-lockdep)"
+    #[arg(long)]
+    pub no_lockdep: bool,
 }
 
 #[derive(Args)]

@@ -77,6 +77,9 @@ pub struct ExecOptions {
     pub trace: Option<u64>,
     /// Costs laid over every program's (`sim run --costs`).
     pub costs: Vec<(sim_core::cost::Cost, f64)>,
+    /// What every point records besides its report (`--lock-stat=instance`, `--no-lockdep`);
+    /// its `trace` is set for the traced point only.
+    pub observe: sim::Observe,
 }
 
 pub struct Executed {
@@ -118,8 +121,8 @@ pub fn execute(
             if interrupted() {
                 return Ok(None);
             }
-            let traced = opts.trace == Some(spec.index);
-            let r = run_program(w, spec, program, opts.limits, traced, &bar, single)?;
+            let observe = sim::Observe { trace: opts.trace == Some(spec.index), ..opts.observe };
+            let r = run_program(w, spec, program, opts.limits, observe, &bar, single)?;
             bar.inc(1);
             Ok(r.map(|(report, tr)| {
                 if let Some(tr) = tr {
@@ -147,7 +150,7 @@ pub fn run_program(
     spec: &RunSpec,
     program: &sim_core::program::Program,
     limits: Limits,
-    traced: bool,
+    observe: sim::Observe,
     bar: &ProgressBar,
     single: bool,
 ) -> Result<Option<(PointReport, Option<TraceData>)>, UserError> {
@@ -157,7 +160,6 @@ pub fn run_program(
         }
         !interrupted()
     };
-    let observe = sim::Observe { trace: traced, ..sim::Observe::default() };
     match sim::run(program, spec.params.clone(), spec.seed, limits, observe, &mut progress) {
         Ok(run) => {
             let mut report = run.report;

@@ -11,6 +11,7 @@ mod costs;
 mod determinism;
 mod diff;
 mod exec;
+mod locking;
 mod maps_cmd;
 mod merge;
 mod output;
