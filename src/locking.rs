@@ -285,10 +285,17 @@ fn circular(out: &mut String, report: &Report, f: &Finding<'_>, line_text: &dyn 
     header(out, "WARNING: possible circular locking dependency detected");
     first_at(out, report, f);
     let _ = writeln!(out, "{} is trying to acquire lock:", new.task);
-    let _ = writeln!(out, "  {}, at {src}:{} ({} simulated)", new.acquired, new.line, ns(new.time_ns as f64));
+    let _ = writeln!(
+        out,
+        "  {} (class {}), at {src}:{} ({} simulated)",
+        new.acquired,
+        new.acquired_class,
+        new.line,
+        ns(new.time_ns as f64)
+    );
     out.push_str(&source_line(new.line, line_text));
     let _ = writeln!(out, "\nbut task is already holding lock:");
-    let _ = writeln!(out, "  {}, taken at {src}:{}", new.held, new.held_line);
+    let _ = writeln!(out, "  {} (class {}), taken at {src}:{}", new.held, new.held_class, new.held_line);
     if new.held_line != new.line {
         out.push_str(&source_line(new.held_line, line_text));
     }
@@ -354,12 +361,27 @@ fn recursive(out: &mut String, report: &Report, f: &Finding<'_>, line_text: &dyn
 }
 
 fn depth(out: &mut String, report: &Report, f: &Finding<'_>) {
+    let scalar = |m: Metric| match f.first.metric(m.info().name) {
+        Some(MetricValue::Scalar(v)) => *v,
+        _ => 0,
+    };
     let _ = writeln!(out, "\nBUG: MAX_LOCK_DEPTH too low!");
     let _ = writeln!(out, "turning off the locking correctness validator.");
+    if let Some(s) = seen_at(report, &f.at) {
+        let _ = writeln!(out, "{s}");
+    }
     let _ = writeln!(
         out,
-        "(a task held more than 48 locks, 2048 of one class under a nest annotation: lockdep.overflow{})",
-        seen_at(report, &f.at).map(|s| format!("; {s}")).unwrap_or_default()
+        "(a task went past lockdep's 48 held locks, or 2048 of one class under a nest annotation, {} time{}{}; \
+         it held up to {} spinlocks at once: lock.max_held)",
+        scalar(Metric::LockdepOverflow),
+        if scalar(Metric::LockdepOverflow) == 1 { "" } else { "s" },
+        if report.points.len() > 1 {
+            format!(" at {} (seed {})", describe(&f.first.params), f.first.seed)
+        } else {
+            String::new()
+        },
+        scalar(Metric::LockMaxHeld)
     );
 }
 

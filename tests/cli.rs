@@ -676,7 +676,9 @@ fn run_prints_each_possible_deadlock_once_with_the_seeds_it_was_seen_at() {
     // Both tasks, at the register lines of their processes (36 and 44).
     let wl = "workloads/claims/08-unsorted-deadlock.wl";
     assert!(
-        block.contains(&format!("second is trying to acquire lock:\n  i_mmap_lock of \"a\", at {wl}:44 (")),
+        block.contains(&format!(
+            "second is trying to acquire lock:\n  i_mmap_lock of \"a\" (class &mapping->i_mmap_lock), at {wl}:44 ("
+        )),
         "{block}"
     );
     assert!(block.contains(&format!("first asked for i_mmap_lock of \"b\" at {wl}:36 while holding i_mmap_lock of \"a\" (taken at line 36)\n     36 | register kvm\n")), "{block}");
