@@ -7,7 +7,7 @@
 //! for order between classes; and one over lock instances for order among locks of one class,
 //! which lockdep itself cannot see (it reports any unannotated same-class nesting instead, as
 //! `nesting` does here). Taking many locks of one class under a nest annotation (2.6.27's
-//! `mm_take_all_locks`, under `mm_all_locks_mutex`) orders nothing among them. Memory is
+//! `mm_take_all_locks`: `spin_lock_nest_lock(lock, &mm->mmap_sem)`) orders nothing among them. Memory is
 //! bounded: the class graph is classes²; the instance graph keeps 12 bytes per lock and per
 //! dependency, at most [`MAX_INSTANCE_EDGES`] of them, and its searches a total budget, past
 //! which lockdep turns the instance checks off and says so, as the kernel's does when its

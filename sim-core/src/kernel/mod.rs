@@ -351,7 +351,8 @@ impl<'p> Kernel<'p> {
     }
 
     /// Whether the task's request for `l` is under a nest annotation: 2.6.27's lock-all takes
-    /// i_mmap and anon_vma locks with spin_lock_nest_lock(), under mm_all_locks_mutex.
+    /// i_mmap and anon_vma locks with spin_lock_nest_lock(lock, &mm->mmap_sem), callers serialised by
+    /// mm_all_locks_mutex.
     fn nest_annotated(&self, t: TaskId, class: LockClass) -> bool {
         self.strategy == Strategy::MmTakeAllLocks
             && self.tasks[t as usize].in_lock_all
