@@ -694,6 +694,11 @@ fn run_prints_each_possible_deadlock_once_with_the_seeds_it_was_seen_at() {
     );
     assert!(block.contains("May be due to missing lock nesting notation"), "{block}");
     assert!(!block[..block.find("missing lock nesting").expect("end")].contains("mm_take_all_locks"), "{block}");
+    // The same text whatever -j is.
+    let j1 = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "--seeds", "20", "-j", "1", "--lock-stat"]);
+    let j2 = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "--seeds", "20", "-j", "2", "--lock-stat"]);
+    assert_eq!(text(&j1.stdout), text(&j2.stdout), "-j changes the warnings or the tables");
+    assert!(text(&j1.stdout).starts_with(&stdout), "--lock-stat changes what comes before its tables");
     // -q prints none of it.
     let quiet = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "-q"]);
     assert!(quiet.stdout.is_empty(), "{}", text(&quiet.stdout));
