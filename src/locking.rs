@@ -200,7 +200,10 @@ fn findings(report: &Report) -> Vec<Finding<'_>> {
         }
     }
     for p in &report.points {
-        for d in &p.lockdep.nesting {
+        // In the order they happened, as the kernel would have met them.
+        let mut nesting: Vec<&LockdepDep> = p.lockdep.nesting.iter().collect();
+        nesting.sort_by_key(|d| d.time_ns);
+        for d in nesting {
             note(&mut out, (1, vec![d.held_class.clone()]), std::slice::from_ref(d), false, p);
         }
     }
