@@ -23,7 +23,9 @@ struct Row {
 fn per_point_rows(verdicts: Vec<CheckResult>, sets: usize, seeds: bool) -> Vec<CheckResult> {
     let mut out = Vec::new();
     for same in by_line(verdicts) {
-        if same.iter().all(|c| c.passed) {
+        if same.iter().all(|c| c.skipped) {
+            out.extend(same.into_iter().next().map(|c| CheckResult { params: OrderedMap::default(), ..c }));
+        } else if same.iter().all(|c| c.passed) {
             out.push(collapse(same, sets, seeds));
         } else {
             out.extend(same.into_iter().filter(|c| !c.passed).map(|mut c| {
@@ -42,6 +44,10 @@ fn per_point_rows(verdicts: Vec<CheckResult>, sets: usize, seeds: bool) -> Vec<C
 fn cross_rows(results: Vec<CheckResult>, seeds: bool) -> Vec<CheckResult> {
     let mut out = Vec::new();
     for same in by_line(results) {
+        if same.iter().all(|c| c.skipped) {
+            out.extend(same.into_iter().next().map(|c| CheckResult { params: OrderedMap::default(), ..c }));
+            continue;
+        }
         let comparison = same.iter().all(|c| c.against.is_some());
         if comparison && same.len() > 1 && same.iter().all(|c| c.passed) {
             out.push(collapse(same, 2, seeds));
@@ -152,14 +158,9 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
             if exec::interrupted() {
                 return Ok(None);
             }
-            let r = exec::run_program(
-                &loaded[*w],
-                spec,
-                program,
-                exec::PointOptions { limits, traced: false, schedule: None },
-                &bar,
-                false,
-            )?;
+            let observe = sim_core::sim::Observe { no_lockdep: args.no_lockdep, ..Default::default() };
+            let how = exec::PointOptions { limits, observe, schedule: None };
+            let r = exec::run_program(&loaded[*w], spec, program, how, &bar, false)?;
             bar.inc(1);
             Ok(r.map(|(p, _)| p))
         },
@@ -194,7 +195,8 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
             rows.push(Row { claim: w.name().to_string(), file: w.source().to_string(), check: c });
         }
     }
-    let failed = rows.iter().filter(|r| !r.check.passed).count();
+    let failed = rows.iter().filter(|r| !r.check.passed && !r.check.skipped).count();
+    let skipped = rows.iter().filter(|r| r.check.skipped).count();
     if let Some(path) = &args.json {
         let mut s = serde_json::to_string_pretty(&rows).map_err(|e| UserError(format!("error: JSON: {e}")))?;
         s.push('\n');
@@ -232,7 +234,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
                 out,
                 "{:<cw$}  {}  {verdict:<vw$}{pad}{measured}  {}:{}  {}{at}{notes}",
                 r.claim,
-                if c.passed { "PASS" } else { "FAIL" },
+                summary::word(c),
                 r.file,
                 c.line,
                 c.text
@@ -240,11 +242,12 @@ pub fn run(args: CheckArgs) -> Result<Outcome, UserError> {
         }
         writeln!(
             out,
-            "\n{} in {}: {} passed, {} failed",
+            "\n{} in {}: {} passed, {} failed{}",
             plural(rows.len(), "check"),
             plural(loaded.len(), "workload"),
-            rows.len() - failed,
-            failed
+            rows.len() - failed - skipped,
+            failed,
+            if skipped > 0 { format!(", {skipped} skipped ({})", checks::NOT_MEASURED) } else { String::new() }
         )?;
         if seeds {
             let mut bases: Vec<u64> = loaded.iter().map(|w| args.seed.unwrap_or(w.seed())).collect();

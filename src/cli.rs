@@ -35,9 +35,20 @@ strategy per headline figure at the largest N, by how much, and where strategies
 each workload line whose step found nothing to act on (--strict: an error), evaluates the workload's \
 `expect` lines, and writes what was asked. The same file, parameters and seed give byte-identical JSON \
 whatever -j is.\n\n\
+After the summary come lockdep's warnings, in the kernel's words: each possible circular locking \
+dependency (two orders of the same locks, whether or not this run deadlocked) and each lock class nested \
+without an annotation (possible recursive locking), once over all points with the points and seeds it was \
+seen at, both chains with their workload lines; at most 6 blocks (the JSON's `lockdep` has every one). \
+--lock-stat adds each point's /proc/lock_stat table (con-bounces, contentions, waittime-min/max/total/avg, \
+acq-bounces, acquisitions, holdtime-min/max/total/avg) sorted by contentions, per lock class, or per lock \
+with --lock-stat=instance; for the first 8 points, 40 rows each without --all. --lock-stat-csv writes \
+every row of every point. --no-lockdep keeps no lock-order graph, to measure what it costs: the \
+lockdep.* metrics are then not measured and the `expect` lines that read them are SKIP.\n\n\
 Examples:\n  sim run workloads/gru.wl\n  sim run workloads/scaling.wl -j 2 --json out/scaling.json --plots out/\n  \
 sim run workloads/gru.wl -p vmas=512 --seed 3 --trace out/gru.trace.json\n  \
 sim run workloads/scaling.wl --seeds 10 -p cost.lock_compare=12ns --plots out/\n  \
+sim run workloads/gru.wl --lock-stat\n  \
+sim run workloads/claims/08-unsorted-deadlock.wl --lock-stat=instance --lock-stat-csv out/lock_stat.csv\n  \
 sim run workloads/oom.wl --json - | jq '.points[].metrics[\"oom.kill_latency\"].max'")]
     Run(RunArgs),
     /// Judge the debate's claims: run workloads for their `expect` lines, one row per check
@@ -50,6 +61,8 @@ its qualifier says: `expect always P` (and a plain `expect P`) at every seed, `e
 seed at least of each point, `expect never P` at none. Each row then says how often P held (`Always 20/20`, \
 `Sometimes 7/20`, `Never 0/20`) and which seed its figures are from: the first that failed the line, a \
 `sometimes` line's first witness, or the tightest.\n\n\
+With --no-lockdep no lock-order graph is kept (the runs are otherwise the same), and a line that reads a \
+lockdep.* metric is SKIP, \"not measured (--no-lockdep)\": neither passed nor failed.\n\n\
 Examples:\n  sim check\n  sim check --seeds 20\n  sim check workloads/claims/08-unsorted-deadlock.wl --seeds 20 --json -")]
     Check(CheckArgs),
     /// Run every schedule of a small workload: deadlocks, missed invalidations, races and `expect` lines over all of them
@@ -200,6 +213,28 @@ pub struct RunArgs {
     /// Run with the `costs` of this JSON file (`sim calibrate --json`) over the workload's
     #[arg(long, value_name = "FILE")]
     pub costs: Option<PathBuf>,
+    /// After the summary, print each point's /proc/lock_stat table, sorted by contentions: per
+    /// lock class (`--lock-stat`, `--lock-stat=class`) or per lock (`--lock-stat=instance`,
+    /// which also adds `lock_stat_instances` to the JSON report)
+    #[arg(long, value_name = "class|instance", value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "class")]
+    pub lock_stat: Option<LockStatLevel>,
+    /// Write every lock_stat row of every point as CSV here (`-` for standard output): the
+    /// classes' rows, and each lock's with --lock-stat=instance
+    #[arg(long, value_name = "PATH")]
+    pub lock_stat_csv: Option<PathBuf>,
+    /// Run without lockdep: no lock-order graph is kept, the lockdep.* metrics are not measured,
+    /// and `expect` lines that read them are SKIP
+    #[arg(long)]
+    pub no_lockdep: bool,
+}
+
+/// What a lock_stat row is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LockStatLevel {
+    /// One row per lock class, as lockdep keys locks (every i_mmap lock one class)
+    Class,
+    /// One row per lock
+    Instance,
 }
 
 #[derive(Args)]
@@ -259,6 +294,10 @@ pub struct CheckArgs {
     /// No progress bar
     #[arg(short, long)]
     pub quiet: bool,
+    /// Run without lockdep: no lock-order graph is kept, and lines that read lockdep.* metrics
+    /// are SKIP, "not measured (--no-lockdep)"
+    #[arg(long)]
+    pub no_lockdep: bool,
 }
 
 #[derive(Args)]

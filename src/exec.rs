@@ -79,6 +79,9 @@ pub struct ExecOptions {
     pub costs: Vec<(sim_core::cost::Cost, f64)>,
     /// A schedule to follow and the draws it was made with (`sim run --schedule`).
     pub schedule: Option<(sim_core::engine::Schedule, u64)>,
+    /// What every point records besides its report (`--lock-stat=instance`, `--no-lockdep`);
+    /// its `trace` is set for the traced point only.
+    pub observe: sim::Observe,
 }
 
 pub struct Executed {
@@ -120,8 +123,8 @@ pub fn execute(
             if interrupted() {
                 return Ok(None);
             }
-            let traced = opts.trace == Some(spec.index);
-            let how = PointOptions { limits: opts.limits, traced, schedule: opts.schedule.as_ref() };
+            let observe = sim::Observe { trace: opts.trace == Some(spec.index), ..opts.observe };
+            let how = PointOptions { limits: opts.limits, observe, schedule: opts.schedule.as_ref() };
             let r = run_program(w, spec, program, how, &bar, single)?;
             bar.inc(1);
             Ok(r.map(|(report, tr)| {
@@ -148,8 +151,8 @@ pub fn execute(
 #[derive(Clone, Copy)]
 pub struct PointOptions<'a> {
     pub limits: Limits,
-    /// Record a trace.
-    pub traced: bool,
+    /// What the run records besides its report.
+    pub observe: sim::Observe,
     /// A schedule to follow and the draws it was made with (`sim run --schedule`).
     pub schedule: Option<&'a (sim_core::engine::Schedule, u64)>,
 }
@@ -163,14 +166,13 @@ pub fn run_program(
     bar: &ProgressBar,
     single: bool,
 ) -> Result<Option<(PointReport, Option<TraceData>)>, UserError> {
-    let PointOptions { limits, traced, schedule } = how;
+    let PointOptions { limits, observe, schedule } = how;
     let mut progress = |events: u64, now: u64| {
         if single {
             bar.set_message(format!("{} events, {} simulated", group(events), crate::units::ns(now as f64)));
         }
         !interrupted()
     };
-    let observe = sim::Observe { trace: traced, ..sim::Observe::default() };
     let choices = schedule.map(|(s, draws)| sim_core::engine::Choices::new(s.0.clone(), false, *draws));
     let (result, choices) =
         sim::run_with_choices(program, spec.params.clone(), spec.seed, limits, observe, choices, &mut progress);

@@ -12,6 +12,7 @@ mod determinism;
 mod diff;
 mod exec;
 mod explore_cmd;
+mod locking;
 mod maps_cmd;
 mod merge;
 mod output;

@@ -1,6 +1,6 @@
 //! `sim run`: every point of a workload, the summary, the files asked for.
 
-use crate::cli::RunArgs;
+use crate::cli::{LockStatLevel, RunArgs};
 use crate::exec::{self, ExecOptions, RunSpec};
 use crate::{output, summary, Outcome, UserError};
 use sim_core::checks;
@@ -17,6 +17,12 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
         Some(path) => crate::costs::read(path)?,
         None => Vec::new(),
     };
+    let stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    if stdout(&args.json) && stdout(&args.lock_stat_csv) {
+        return Err(UserError(
+            "error: --json - and --lock-stat-csv - both want standard output: give one of them a file".to_string(),
+        ));
+    }
     if args.check_determinism {
         return crate::determinism::check(&w, &specs[0], limits, &costs);
     }
@@ -42,12 +48,18 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     let done = if args.resume { resume(&args, &w, &specs)? } else { vec![None; specs.len()] };
     let todo: Vec<u64> =
         specs.iter().filter(|s| in_shard(s) && done[s.index as usize].is_none()).map(|s| s.index).collect();
+    let observe = sim_core::sim::Observe {
+        lock_stat_instances: args.lock_stat == Some(LockStatLevel::Instance),
+        no_lockdep: args.no_lockdep,
+        ..Default::default()
+    };
     let opts = ExecOptions {
         jobs: exec::jobs(args.jobs),
         limits,
         quiet: args.quiet,
         trace: trace_index,
         costs,
+        observe,
         schedule: args.schedule.clone().map(|s| (s, args.draws)),
     };
     let ex = exec::execute(&w, &specs, &todo, done, &opts)?;
@@ -90,11 +102,15 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     }
 
     let json_to_stdout = args.json.as_deref() == Some(Path::new("-"));
+    let lock_stat_csv_to_stdout = args.lock_stat_csv.as_deref() == Some(Path::new("-"));
     if let Some(path) = &args.json {
         output::write_atomic(path, output::json(&report)?.as_bytes())?;
     }
     if let Some(path) = &args.csv {
         output::write_atomic(path, output::csv(&report).as_bytes())?;
+    }
+    if let Some(path) = &args.lock_stat_csv {
+        output::write_atomic(path, crate::locking::csv(&report).as_bytes())?;
     }
     if let (Some(path), Some(trace)) = (&args.trace, &ex.trace) {
         output::write_atomic(path, crate::trace_out::chrome(trace).as_bytes())?;
@@ -118,14 +134,22 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
             )));
         }
     }
+    let mut text = String::new();
     if !args.quiet {
-        let text = format!(
-            "{}{}",
+        text = format!(
+            "{}{}{}",
             layouts(&w),
-            summary::render(&report, &summary::Options { all: args.all, line_text: &line_text })
+            summary::render(&report, &summary::Options { all: args.all, line_text: &line_text }),
+            crate::locking::warnings(&report, &line_text)
         );
+    }
+    if let Some(level) = args.lock_stat {
+        text.push_str(&crate::locking::tables(&report, level == LockStatLevel::Instance, args.all));
+    }
+    if !text.is_empty() {
         let mut tail = String::new();
-        if report.incomplete.is_some() {
+        // Under -q, only the tables asked for.
+        if !args.quiet && report.incomplete.is_some() {
             tail.push_str(&format!(
                 "\nshard {}: {} of {} points; combine the shards with `sim merge`\n",
                 args.shard.map(|(k, n)| format!("{k}/{n}")).unwrap_or_default(),
@@ -133,10 +157,10 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
                 specs.len()
             ));
         }
-        for p in &drawn {
+        for p in drawn.iter().filter(|_| !args.quiet) {
             tail.push_str(&format!("chart: {}\n", p.display()));
         }
-        if json_to_stdout {
+        if json_to_stdout || lock_stat_csv_to_stdout {
             eprint!("{text}{tail}");
         } else {
             let mut out = std::io::stdout().lock();

@@ -2,6 +2,7 @@
 //! over its seeds), the verdict across strategies, the steps that did nothing, and the checks.
 
 use crate::units::{cell, human, human_pair, ns};
+use sim_core::checks;
 use sim_core::metrics::{Metric, MetricKind, METRICS};
 use sim_core::program::{ParamValue, Qualifier};
 use sim_core::report::{CheckResult, End, MetricValue, OrderedMap, PointReport, Report};
@@ -330,6 +331,15 @@ pub fn measured(c: &CheckResult) -> String {
     }
 }
 
+/// PASS, FAIL, or SKIP for a line that reads a metric the run did not measure.
+pub fn word(c: &CheckResult) -> &'static str {
+    match (c.skipped, c.passed) {
+        (true, _) => "SKIP",
+        (false, true) => "PASS",
+        (false, false) => "FAIL",
+    }
+}
+
 /// A result over seeds in a word, with its count: `Always 20/20`, `Sometimes 7/20`, `Never 0/20`.
 pub fn over_seeds(c: &CheckResult) -> Option<String> {
     Some(format!("{} {}/{}", c.verdict?.word(), c.held?, c.total?))
@@ -351,7 +361,7 @@ pub fn seed_note(c: &CheckResult) -> Option<String> {
 
 /// A check's line in the summary; `seeds`: with its verdict over seeds.
 pub fn check_line(c: &CheckResult, seeds: bool) -> String {
-    let verdict = if c.passed { "PASS" } else { "FAIL" };
+    let verdict = word(c);
     let at = if c.params.is_empty() { String::new() } else { format!(" [{}]", crate::exec::describe(&c.params)) };
     let over = match (seeds, over_seeds(c)) {
         (true, Some(v)) => format!("  {v}{}", seed_note(c).map(|n| format!(" ({n})")).unwrap_or_default()),
@@ -401,7 +411,7 @@ pub fn render(report: &Report, opts: &Options<'_>) -> String {
             // failing sets named.
             let mut by_line: Vec<(u32, String, Vec<&CheckResult>)> = Vec::new();
             for c in &report.verdicts {
-                if !c.passed {
+                if !c.passed && !c.skipped {
                     lines.push((c.line, check_line(c, true)));
                 }
                 match by_line.iter_mut().find(|x| x.0 == c.line && x.1 == c.text) {
@@ -410,6 +420,10 @@ pub fn render(report: &Report, opts: &Options<'_>) -> String {
                 }
             }
             for (line, text, sets) in by_line {
+                if sets.iter().all(|c| c.skipped) {
+                    lines.push((line, format!("SKIP  line {line:<4} {text}  ->  {}", checks::NOT_MEASURED)));
+                    continue;
+                }
                 let passed = sets.iter().filter(|c| c.passed).count();
                 let held: u32 = sets.iter().filter_map(|c| c.held).sum();
                 let total: u32 = sets.iter().filter_map(|c| c.total).sum();
@@ -426,7 +440,7 @@ pub fn render(report: &Report, opts: &Options<'_>) -> String {
         } else {
             // Per-point checks: one line per check, failures named by point.
             for (p, c) in &point_checks {
-                if n == 1 || !c.passed {
+                if n == 1 || (!c.passed && !c.skipped) {
                     let mut c = (*c).clone();
                     if n > 1 {
                         c.params = p.params.clone();
@@ -435,17 +449,23 @@ pub fn render(report: &Report, opts: &Options<'_>) -> String {
                 }
             }
             if n > 1 {
-                let mut by_line: Vec<(u32, String, usize, usize)> = Vec::new();
+                let mut by_line: Vec<(u32, String, usize, usize, usize)> = Vec::new();
                 for (_, c) in &point_checks {
+                    let skipped = usize::from(c.skipped);
                     match by_line.iter_mut().find(|x| x.0 == c.line) {
                         Some(x) => {
                             x.2 += usize::from(c.passed);
                             x.3 += 1;
+                            x.4 += skipped;
                         }
-                        None => by_line.push((c.line, c.text.clone(), usize::from(c.passed), 1)),
+                        None => by_line.push((c.line, c.text.clone(), usize::from(c.passed), 1, skipped)),
                     }
                 }
-                for (line, text, passed, total) in by_line {
+                for (line, text, passed, total, skipped) in by_line {
+                    if skipped == total {
+                        lines.push((line, format!("SKIP  line {line:<4} {text}  ->  {}", checks::NOT_MEASURED)));
+                        continue;
+                    }
                     let verdict = if passed == total { "PASS" } else { "FAIL" };
                     lines.push((line, format!("{verdict}  line {line:<4} {text}  ->  {passed}/{total} points")));
                 }
@@ -473,7 +493,7 @@ fn replicated(report: &Report) -> bool {
 /// Checks that failed, anywhere in the report.
 /// With several seeds, a per-point line is judged over them (`verdicts`), not at each run.
 pub fn failed(report: &Report) -> usize {
-    let unpassed = |c: &&CheckResult| !c.passed;
+    let unpassed = |c: &&CheckResult| !c.passed && !c.skipped;
     let per_point = if report.verdicts.is_empty() {
         report.points.iter().flat_map(|p| &p.checks).filter(unpassed).count()
     } else {

@@ -167,3 +167,43 @@ fn every_cost_and_metric_is_documented() {
         assert!(metrics.contains(&format!("`{}`", m.name)), "metric {} is not in the metrics chapter", m.name);
     }
 }
+
+/// The lockdep page's reports are what the runs print today: the same commands as
+/// book/generate.sh, lockdep's output cut from its first warning on as the script cuts it.
+#[test]
+fn the_lockdep_pages_reports_are_current() {
+    let page = std::fs::read_to_string(root().join("book/src/lockdep.md")).expect("lockdep page");
+    let summary = std::fs::read_to_string(root().join("book/src/SUMMARY.md")).expect("summary");
+    assert!(summary.contains("- [Metrics](metrics.md)\n- [Reading lockdep and lock_stat output](lockdep.md)\n"));
+    let cases: [(&str, &[&str], bool); 3] = [
+        (
+            "order-inversion.txt",
+            &["run", "workloads/claims/09-order-inversion.wl", "-p", "strategy=mm_lock", "-p", "gap=100ms"],
+            true,
+        ),
+        (
+            "v13-mm_lock.txt",
+            &["run", "workloads/claims/12-preempt-lockdep.wl", "-p", "strategy=mm_lock", "-p", "vmas=200"],
+            true,
+        ),
+        ("gru-lock-stat.txt", &["run", "workloads/gru.wl", "--lock-stat", "-q"], false),
+    ];
+    for (file, args, cut) in cases {
+        assert!(page.contains(&format!("{{{{#include lockdep/{file}}}}}")), "the page does not include {file}");
+        let out = Command::new(env!("CARGO_BIN_EXE_sim")).args(args).current_dir(root()).output().expect("sim run");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let want = if cut {
+            let from = stdout
+                .lines()
+                .position(|l| l.starts_with("=====") || l.starts_with("BUG: "))
+                .unwrap_or_else(|| panic!("{file}: the run printed no lockdep warning:\n{stdout}"));
+            stdout.lines().skip(from).map(|l| format!("{l}\n")).collect::<String>()
+        } else {
+            stdout
+        };
+        let have = std::fs::read_to_string(root().join("book/src/lockdep").join(file)).expect("run book/generate.sh");
+        assert_eq!(have, want, "book/src/lockdep/{file} is stale; run book/generate.sh");
+    }
+    let v13 = std::fs::read_to_string(root().join("book/src/lockdep/v13-mm_lock.txt")).expect("v13");
+    assert!(v13.contains("possible recursive locking detected") && v13.contains("BUG: MAX_LOCK_DEPTH too low!"));
+}

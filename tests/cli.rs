@@ -310,8 +310,14 @@ fn an_empty_histogram_is_a_dash_in_the_table() {
 fn a_2000_point_sweep_summary_fits_a_screen_and_the_json_keeps_every_point() {
     let out = sim(&["run", "tests/data/sweep-2000.wl"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let summary = text(&out.stdout);
+    let stdout = text(&out.stdout);
+    // The table, then lockdep's one warning (v13's unannotated nesting, at 1950 points), once.
+    let (summary, lockdep) = stdout.split_at(stdout.find("\n=====").expect("lockdep's warning"));
     assert!(summary.lines().count() <= 45, "{} lines:\n{summary}", summary.lines().count());
+    assert!(
+        lockdep.contains("seen at 1950 of 2000 points: ") && lockdep.contains("and 1946 more sets of parameters\n")
+    );
+    assert!(lockdep.lines().count() <= 30, "{lockdep}");
     assert!(summary.contains("1960 of 2000 points not shown"), "{summary}");
     // The first and the last point are among the rows.
     assert!(summary.contains("\n   mm_lock     1      1     1 "), "{summary}");
@@ -600,4 +606,211 @@ fn a_schedule_that_does_not_fit_is_refused() {
     assert!(text(&out.stderr).contains("replays one run"), "{}", text(&out.stderr));
     let out = sim(&["run", "workloads/explore/abba.wl", "-p", "strategy=mm_lock", "--schedule", "1..0"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `sim run --lock-stat` of gru.wl: the table's rows, read back from the JSON report of the
+/// same run, add up to the lock metrics — acquisitions over the classes to `lock.acquisitions`,
+/// wait time to `lock.wait`'s total (its count times its mean).
+#[test]
+fn lock_stat_of_gru_adds_up_to_the_lock_metrics_and_prints_sorted_by_contentions() {
+    let json = text(&sim(&["run", "workloads/gru.wl", "--json", "-", "-q"]).stdout);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let p = &v["points"][0];
+    let rows = p["lock_stat"].as_array().expect("lock_stat rows");
+    let sum = |col: &str| rows.iter().map(|r| r[col].as_u64().expect(col)).sum::<u64>();
+    assert_eq!(Some(sum("acquisitions")), p["metrics"]["lock.acquisitions"].as_u64(), "{rows:?}");
+    let wait = &p["metrics"]["lock.wait"];
+    let (count, mean) = (wait["count"].as_f64().expect("count"), wait["mean"].as_f64().expect("mean"));
+    assert!(count > 0.0, "gru.wl contends");
+    let total = sum("waittime-total") as f64;
+    assert!((total - count * mean).abs() <= 1e-9 * total + 1.0, "waittime-total {total} vs lock.wait {}", count * mean);
+    assert!(sum("contentions") as f64 >= count);
+
+    let out = sim(&["run", "workloads/gru.wl", "--lock-stat"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let table = &stdout[stdout.find("\nlock_stat, per lock class").expect("a lock_stat table")..];
+    let head = table.lines().find(|l| l.trim_start().starts_with("class name")).expect("header");
+    let cols: Vec<&str> = head.split_whitespace().skip(2).collect();
+    assert_eq!(
+        cols,
+        [
+            "con-bounces",
+            "contentions",
+            "waittime-min",
+            "waittime-max",
+            "waittime-total",
+            "waittime-avg",
+            "acq-bounces",
+            "acquisitions",
+            "holdtime-min",
+            "holdtime-max",
+            "holdtime-total",
+            "holdtime-avg"
+        ]
+    );
+    // Rows in the order of contentions, most first, as the JSON has them.
+    let mut want: Vec<(u64, u64, String)> = rows
+        .iter()
+        .filter(|r| r["acquisitions"].as_u64() > Some(0))
+        .map(|r| {
+            (
+                r["contentions"].as_u64().expect("c"),
+                r["acquisitions"].as_u64().expect("a"),
+                r["name"].as_str().expect("name").to_string(),
+            )
+        })
+        .collect();
+    want.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let names: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("---"))
+        .skip(1)
+        .take(want.len())
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    let want_names: Vec<&str> = want.iter().map(|w| w.2.as_str()).collect();
+    assert_eq!(names, want_names, "{table}");
+    assert!(table.contains(" us ") || table.contains(" ms "), "times in readable units: {table}");
+    // -q keeps the table asked for and drops the summary.
+    let quiet = text(&sim(&["run", "workloads/gru.wl", "--lock-stat", "-q"]).stdout);
+    assert!(quiet.contains("class name") && !quiet.contains("fingerprint"), "{quiet}");
+}
+
+#[test]
+fn lock_stat_per_instance_and_as_csv_and_bad_values_exit_2() {
+    let wl = "workloads/claims/08-unsorted-deadlock.wl";
+    let out = sim(&["run", wl, "--lock-stat=instance", "-p", "strategy=unsorted", "-p", "sharing=two_mms"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("lock_stat, per lock ("), "{stdout}");
+    assert!(stdout.contains("\n  i_mmap_lock of \"a\" ") && stdout.contains("\n  i_mmap_lock of \"b\" "), "{stdout}");
+    // The whole sweep: nine points, eight tables, and a pointer to the CSV for the rest.
+    let all = text(&sim(&["run", wl, "--lock-stat"]).stdout);
+    assert_eq!(all.matches("\nlock_stat: strategy=").count(), 8, "{all}");
+    assert!(all.contains("(1 more points' tables not shown; --lock-stat-csv PATH"), "{all}");
+
+    let csv = tmp("lock-stat.csv");
+    let path = csv.to_str().expect("utf-8");
+    let run = |extra: &[&str]| {
+        let out = sim(&[&["run", wl, "-q", "--lock-stat-csv", path][..], extra].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        std::fs::read_to_string(&csv).expect("csv written")
+    };
+    let classes = run(&[]);
+    let mut lines = classes.lines();
+    assert_eq!(
+        lines.next(),
+        Some("index,seed,strategy,sharing,level,name,con-bounces,contentions,waittime-min,waittime-max,waittime-total,waittime-avg,acq-bounces,acquisitions,holdtime-min,holdtime-max,holdtime-total,holdtime-avg")
+    );
+    // Five classes at each of nine points, every field filled.
+    assert_eq!(classes.lines().count(), 1 + 9 * 5, "{classes}");
+    assert!(classes.lines().skip(1).all(|l| l.split(',').count() == 18 && l.contains(",class,")), "{classes}");
+    assert!(classes.contains("\n0,8,unsorted,two_mms,class,&mapping->i_mmap_lock,"), "{classes}");
+    assert_eq!(run(&[]), classes, "the CSV is the same each run");
+    let both = run(&["--lock-stat=instance", "-j", "1"]);
+    assert!(both.contains("\n0,8,unsorted,two_mms,instance,\"i_mmap_lock of \"\"a\"\"\","), "{both}");
+    assert_eq!(both.lines().filter(|l| l.contains(",class,")).count(), 9 * 5, "{both}");
+    assert_eq!(run(&["--lock-stat=instance", "-j", "2"]), both, "-j changes the CSV");
+    let to_stdout = sim(&["run", wl, "--lock-stat-csv", "-"]);
+    assert!(text(&to_stdout.stdout).starts_with("index,seed,strategy,"), "the summary went to stdout");
+    assert!(text(&to_stdout.stderr).contains("checks"), "{}", text(&to_stdout.stderr));
+
+    for (bad, says) in [
+        (vec!["--lock-stat=lock"], "invalid value 'lock' for '--lock-stat[=<class|instance>]'"),
+        (vec!["--lock-stat="], "[possible values: class, instance]"),
+        (vec!["--json", "-", "--lock-stat-csv", "-"], "--json - and --lock-stat-csv - both want standard output"),
+    ] {
+        let out = sim(&[&["run", wl][..], &bad].concat());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = text(&out.stderr);
+        assert!(out.stdout.is_empty() && !err.contains("panicked"), "{bad:?}: {err}");
+        assert!(err.contains(says), "{bad:?}: {err}");
+    }
+}
+
+/// lockdep's warning, once over all 180 runs of claim 8: the possible ABBA of the unsorted
+/// design, at every seed of both unsorted layouts that share the files — even where the timing
+/// never deadlocked (two_mms_apart) — with both chains and their workload lines.
+#[test]
+fn run_prints_each_possible_deadlock_once_with_the_seeds_it_was_seen_at() {
+    let out = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "--seeds", "20"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let title = "WARNING: possible circular locking dependency detected";
+    assert_eq!(stdout.matches(title).count(), 1, "{stdout}");
+    let block = &stdout[stdout.find(title).expect("warning")..];
+    let block = &block[..block.find(" *** DEADLOCK ***").expect("end of the block")];
+    assert!(
+        block.contains(
+            "seen at 40 of 180 points: strategy=unsorted sharing=two_mms at 20 of 20 seeds; strategy=unsorted sharing=two_mms_apart at 20 of 20 seeds\n"
+        ),
+        "{block}"
+    );
+    assert!(block.contains("is trying to acquire lock:\n  i_mmap_lock of \""), "{block}");
+    assert!(block.contains("but task is already holding lock:\n  i_mmap_lock of \""), "{block}");
+    assert!(block.contains("-> #1 (i_mmap_lock of ") && block.contains("-> #0 (i_mmap_lock of "), "{block}");
+    // Both tasks, at the register lines of their processes (36 and 44).
+    let wl = "workloads/claims/08-unsorted-deadlock.wl";
+    assert!(
+        block.contains(&format!(
+            "second is trying to acquire lock:\n  i_mmap_lock of \"a\" (class &mapping->i_mmap_lock), at {wl}:44 ("
+        )),
+        "{block}"
+    );
+    assert!(block.contains(&format!("first asked for i_mmap_lock of \"b\" at {wl}:36 while holding i_mmap_lock of \"a\" (taken at line 36)\n     36 | register kvm\n")), "{block}");
+    assert!(block.contains(&format!("second asked for i_mmap_lock of \"a\" at {wl}:44 while holding")), "{block}");
+    assert!(block.contains("CPU0 (") && block.contains("CPU1 ("), "{block}");
+    // The unannotated nesting of v13 and unsorted, once; none for the merged design.
+    let recursive = "WARNING: possible recursive locking detected";
+    assert_eq!(stdout.matches(recursive).count(), 1, "{stdout}");
+    let block = &stdout[stdout.find(recursive).expect("warning")..];
+    assert!(
+        block.contains("seen at 120 of 180 points: strategy=unsorted sharing=two_mms at 20 of 20 seeds;"),
+        "{block}"
+    );
+    assert!(block.contains("May be due to missing lock nesting notation"), "{block}");
+    assert!(!block[..block.find("missing lock nesting").expect("end")].contains("mm_take_all_locks"), "{block}");
+    // The same text whatever -j is.
+    let j1 = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "--seeds", "20", "-j", "1", "--lock-stat"]);
+    let j2 = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "--seeds", "20", "-j", "2", "--lock-stat"]);
+    assert_eq!(text(&j1.stdout), text(&j2.stdout), "-j changes the warnings or the tables");
+    assert!(text(&j1.stdout).starts_with(&stdout), "--lock-stat changes what comes before its tables");
+    // -q prints none of it.
+    let quiet = sim(&["run", "workloads/claims/08-unsorted-deadlock.wl", "-q"]);
+    assert!(quiet.stdout.is_empty(), "{}", text(&quiet.stdout));
+}
+
+/// `--no-lockdep` keeps no lock-order graph: the runs are the same runs (same fingerprints), the
+/// lockdep.* metrics are not measured, and the lines that read them are SKIP, not PASS or FAIL.
+#[test]
+fn no_lockdep_skips_the_lines_that_read_lockdep_and_changes_nothing_else() {
+    let wl = "workloads/claims/08-unsorted-deadlock.wl";
+    let with = text(&sim(&["run", wl, "--json", "-", "-q"]).stdout);
+    let without = sim(&["run", wl, "--json", "-", "-q", "--no-lockdep"]);
+    assert_eq!(without.status.code(), Some(0), "{}", text(&without.stderr));
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_str(&with).expect("json"), serde_json::from_str(&text(&without.stdout)).expect("json"));
+    for (p, q) in a["points"].as_array().expect("points").iter().zip(b["points"].as_array().expect("points")) {
+        assert_eq!(p["fingerprint"], q["fingerprint"], "lockdep steered the run");
+        assert_eq!(p["metrics"]["deadlock.count"], q["metrics"]["deadlock.count"]);
+        assert!(q["metrics"].get("lockdep.cycles").is_none(), "{q}");
+        assert_eq!(q["not_measured"], serde_json::json!(["lockdep.cycles", "lockdep.nesting", "lockdep.overflow"]));
+        assert!(q["lockdep"]["cycles"].as_array().is_some_and(Vec::is_empty));
+    }
+    let check = sim(&["check", wl, "--no-lockdep"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let rows = text(&check.stdout);
+    let row = |needle: &str| {
+        rows.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}:\n{rows}")).to_string()
+    };
+    assert!(row("expect always lockdep.cycles > 0").contains("  SKIP  "), "{rows}");
+    assert!(row("expect always lockdep.cycles > 0").contains("not measured (--no-lockdep)"), "{rows}");
+    assert!(row("expect never lockdep.nesting > 0").contains("  SKIP  "), "{rows}");
+    assert!(row("expect sometimes deadlock.count > 0").contains("  PASS  "), "{rows}");
+    assert!(rows.contains("4 passed, 0 failed, 3 skipped (not measured (--no-lockdep))"), "{rows}");
+    let run = text(&sim(&["run", wl, "--no-lockdep"]).stdout);
+    assert!(run.contains("  SKIP  line 59   expect always lockdep.cycles > 0 when strategy == unsorted and sharing != one_mm  ->  not measured (--no-lockdep)\n"), "{run}");
+    assert!(run.contains("  PASS  line 57   expect sometimes deadlock.count > 0"), "{run}");
+    assert!(!run.contains("WARNING: possible"), "{run}");
 }

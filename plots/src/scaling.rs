@@ -181,6 +181,7 @@ mod tests {
             lockdep: Default::default(),
             lock_stat: Vec::new(),
             lock_stat_instances: Vec::new(),
+            not_measured: Vec::new(),
             noops: Vec::new(),
             vmalloc_in_use: Vec::new(),
             checks: Vec::new(),

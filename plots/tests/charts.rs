@@ -42,6 +42,7 @@ fn point(index: u64, params: &[(&str, ParamValue)], seed: u64, metrics: Vec<(&st
         lockdep: Default::default(),
         lock_stat: Vec::new(),
         lock_stat_instances: Vec::new(),
+        not_measured: Vec::new(),
         noops: Vec::new(),
         vmalloc_in_use: vec![[0, 0]],
         checks: Vec::new(),

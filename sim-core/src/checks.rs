@@ -92,6 +92,7 @@ fn result(c: &Check, value: Option<f64>, against: Option<f64>, held: bool) -> Ch
         value,
         against,
         passed,
+        skipped: false,
         params: OrderedMap::default(),
         note: None,
         unit: unit(c),
@@ -113,8 +114,28 @@ fn held(r: &CheckResult) -> Option<bool> {
     Some(if r.qualifier == Qualifier::Never { !r.passed } else { r.passed })
 }
 
+/// Why a line that reads a metric the run did not measure is not decided.
+pub const NOT_MEASURED: &str = "not measured (--no-lockdep)";
+
+/// Whether the expression reads a metric the point did not measure.
+fn unmeasured(e: &Expr, p: &PointReport) -> bool {
+    match e {
+        Expr::Num(_) => false,
+        Expr::Metric(m) => p.not_measured.contains(&m.name),
+        Expr::Bin(a, _, b) => unmeasured(a, p) || unmeasured(b, p),
+    }
+}
+
+/// A line left undecided because it reads a metric that was not measured.
+fn skipped(c: &Check) -> CheckResult {
+    CheckResult { skipped: true, note: Some(NOT_MEASURED.to_string()), ..result(c, None, None, false) }
+}
+
 fn compare(c: &Check, p: &PointReport, points: &[&PointReport]) -> CheckResult {
     let CheckKind::Compare { lhs, op, rhs } = &c.kind else { unreachable!("compare") };
+    if unmeasured(lhs, p) || unmeasured(rhs, p) {
+        return skipped(c);
+    }
     match (eval(lhs, p, points), eval(rhs, p, points)) {
         (Ok(a), Ok(b)) => result(c, Some(a), Some(b), op.holds(a, b)),
         (Err(e), _) | (_, Err(e)) => CheckResult { note: Some(e), ..result(c, None, None, false) },
@@ -163,6 +184,10 @@ fn cross_at(checks: &[Check], points: &[&PointReport]) -> Vec<Vec<CheckResult>> 
                     });
                 }
                 for (key, group) in groups {
+                    if group.iter().any(|p| p.not_measured.contains(&m.name)) {
+                        out.push(CheckResult { params: key, ..skipped(c) });
+                        continue;
+                    }
                     let mut xy = Vec::new();
                     let mut note = None;
                     for p in &group {
@@ -290,6 +315,10 @@ pub fn margin(r: &CheckResult, bounds: Option<(f64, f64)>) -> f64 {
 /// undecided one, else the first against the line, else (for a `sometimes` line that held) the
 /// first where it held, else the tightest.
 fn over_seeds(q: Qualifier, runs: Vec<(u64, CheckResult)>, bounds: Option<(f64, f64)>) -> CheckResult {
+    // Not measured at one seed is not measured at all: nothing to count.
+    if let Some((_, r)) = runs.iter().find(|(_, r)| r.skipped) {
+        return r.clone();
+    }
     let outcomes: Vec<Option<bool>> = runs.iter().map(|(_, r)| held(r)).collect();
     let total = runs.len() as u32;
     let held_n = outcomes.iter().filter(|o| **o == Some(true)).count() as u32;

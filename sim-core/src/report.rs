@@ -138,6 +138,10 @@ pub struct PointReport {
     pub fingerprint: String,
     pub end: End,
     pub metrics: OrderedMap<MetricValue>,
+    /// Metrics of the catalogue this run did not measure, left out of `metrics`: the
+    /// `lockdep.*` ones under `--no-lockdep`. Absent when every metric was measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_measured: Vec<String>,
     pub deadlocks: Vec<DeadlockReport>,
     /// Possible deadlocks and unannotated nesting, as lockdep reports them.
     #[serde(default)]
@@ -341,6 +345,10 @@ pub struct CheckResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub against: Option<f64>,
     pub passed: bool,
+    /// Not decided: a metric it reads was not measured (`lockdep.*` under `--no-lockdep`).
+    /// `passed` is then false, `note` says why, and the line counts as neither passed nor failed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
     /// For checks across points: the parameters of the point or group it was decided on.
     #[serde(default, skip_serializing_if = "OrderedMap::is_empty")]
     pub params: OrderedMap<ParamValue>,

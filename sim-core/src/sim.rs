@@ -22,6 +22,9 @@ pub struct Observe {
     pub events: bool,
     /// lock_stat per lock as well as per class.
     pub lock_stat_instances: bool,
+    /// No lockdep (`--no-lockdep`): the validator records nothing, and the report's
+    /// `lockdep.*` metrics are left out and listed in `not_measured`.
+    pub no_lockdep: bool,
 }
 
 /// A finished point: its report (per-point checks not yet evaluated) and what was observed.
@@ -101,7 +104,7 @@ pub fn run_with_choices(
     progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> (Result<PointRun, RunError>, Option<Choices>) {
     let mut sim = Sim {
-        k: Kernel::new(p, seed, limits, observe.trace, observe.lock_stat_instances),
+        k: Kernel::new(p, seed, limits, observe.trace, observe.lock_stat_instances, !observe.no_lockdep),
         ops: Vec::new(),
         actors: Vec::new(),
         events: observe.events.then(Vec::new),
@@ -677,6 +680,16 @@ impl<'p> Sim<'p> {
         k.metrics.add(crate::metrics::Metric::LockdepNesting, k.lockdep.nested_classes());
         let lockdep = lockdep_report(&k);
         let (lock_stat, lock_stat_instances) = k.lock_stats.rows(|l| k.lock_name(l));
+        let lockdep_on = k.lockdep.is_on();
+        let noops = k.metrics.noops();
+        let mut metrics = k.metrics.finish();
+        let mut not_measured = Vec::new();
+        if !lockdep_on {
+            let (kept, dropped): (Vec<_>, Vec<_>) =
+                metrics.0.into_iter().partition(|(name, _)| !name.starts_with("lockdep."));
+            metrics = OrderedMap(kept);
+            not_measured = dropped.into_iter().map(|(name, _)| name).collect();
+        }
         let report = PointReport {
             index: 0,
             params,
@@ -686,8 +699,9 @@ impl<'p> Sim<'p> {
             fingerprint: k.sched.fingerprint().hex(),
             end,
             vmalloc_in_use: thin(&k.vmalloc_series, 2000),
-            noops: k.metrics.noops(),
-            metrics: k.metrics.finish(),
+            noops,
+            metrics,
+            not_measured,
             deadlocks: k.deadlocks,
             lockdep,
             lock_stat,

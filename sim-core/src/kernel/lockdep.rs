@@ -7,7 +7,7 @@
 //! for order between classes; and one over lock instances for order among locks of one class,
 //! which lockdep itself cannot see (it reports any unannotated same-class nesting instead, as
 //! `nesting` does here). Taking many locks of one class under a nest annotation (2.6.27's
-//! `mm_take_all_locks`, under `mm_all_locks_mutex`) orders nothing among them. Memory is
+//! `mm_take_all_locks`: `spin_lock_nest_lock(lock, &mm->mmap_sem)`) orders nothing among them. Memory is
 //! bounded: the class graph is classes²; the instance graph keeps 12 bytes per lock and per
 //! dependency, at most [`MAX_INSTANCE_EDGES`] of them, and its searches a total budget, past
 //! which lockdep turns the instance checks off and says so, as the kernel's does when its
@@ -85,6 +85,9 @@ struct Edge {
 }
 
 pub struct Lockdep {
+    /// False: lockdep is off (`--no-lockdep`, as a kernel without CONFIG_PROVE_LOCKING) and
+    /// every hook returns at once, so a run measures what the graph costs the host.
+    on: bool,
     tasks: Vec<Held>,
     class_edges: [[Option<Seen>; C]; C],
     cycles_seen: BTreeSet<(bool, Vec<u32>)>,
@@ -110,6 +113,7 @@ pub struct Lockdep {
 impl Default for Lockdep {
     fn default() -> Self {
         Lockdep {
+            on: true,
             tasks: Vec::new(),
             class_edges: [[None; C]; C],
             cycles_seen: BTreeSet::new(),
@@ -130,9 +134,19 @@ impl Default for Lockdep {
 }
 
 impl Lockdep {
+    /// A validator that records nothing: no held locks, no graph, no findings.
+    pub fn disabled() -> Lockdep {
+        Lockdep { on: false, ..Lockdep::default() }
+    }
+
+    /// Whether it records anything.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+
     /// Makes room for task `t` (task ids are dense and grow by one).
     pub fn add_task(&mut self, t: TaskId) {
-        if self.tasks.len() <= t as usize {
+        if self.on && self.tasks.len() <= t as usize {
             self.tasks.resize(t as usize + 1, NOTHING_HELD);
         }
     }
@@ -141,6 +155,9 @@ impl Lockdep {
     /// under a nest annotation, so it orders nothing among the class's locks.
     #[inline]
     pub fn ask(&mut self, t: TaskId, l: LockId, class: LockClass, line: u32, time_ns: u64, nested: bool) {
+        if !self.on {
+            return;
+        }
         let k = class as usize;
         let mut classes = self.tasks[t as usize].classes;
         while classes != 0 {
@@ -165,6 +182,9 @@ impl Lockdep {
 
     #[inline]
     pub fn acquired(&mut self, t: TaskId, l: LockId, class: LockClass, line: u32) {
+        if !self.on {
+            return;
+        }
         let h = &mut self.tasks[t as usize];
         let k = class as usize;
         if h.count[k] == 0 {
@@ -178,6 +198,9 @@ impl Lockdep {
 
     #[inline]
     pub fn released(&mut self, t: TaskId, l: LockId, class: LockClass) {
+        if !self.on {
+            return;
+        }
         let h = &mut self.tasks[t as usize];
         let k = class as usize;
         h.count[k] = h.count[k].saturating_sub(1);
@@ -473,6 +496,19 @@ mod tests {
         }
         assert!(d.cycles.is_empty());
         assert_eq!(d.nested_classes(), 0);
+    }
+
+    #[test]
+    fn a_disabled_validator_records_nothing() {
+        let mut d = Lockdep::disabled();
+        d.add_task(1);
+        for (t, order) in [(0, [A, B]), (1, [B, A])] {
+            for l in order {
+                d.ask(t, l, LockClass::IMmap, 1, 0, false);
+                d.acquired(t, l, LockClass::IMmap, 1);
+            }
+        }
+        assert!(d.cycles.is_empty() && d.nested_classes() == 0 && !d.is_on());
     }
 
     #[test]
