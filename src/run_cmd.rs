@@ -136,8 +136,14 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     }
     let mut text = String::new();
     if !args.quiet {
+        let schedule = match &args.schedule {
+            Some(s) => {
+                format!("schedule {s} (choices as `sim explore` numbers them, draws over at most {})\n", args.draws)
+            }
+            None => String::new(),
+        };
         text = format!(
-            "{}{}{}",
+            "{schedule}{}{}{}",
             layouts(&w),
             summary::render(&report, &summary::Options { all: args.all, line_text: &line_text }),
             crate::locking::warnings(&report, &line_text)

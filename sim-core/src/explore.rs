@@ -402,6 +402,24 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_cpu_and_a_small_draw_are_choice_points_too() {
+        // One CPU, three tasks: who runs next is a choice; a touch of a 4-page file draws its
+        // page from 4 values, each a choice.
+        let mut b = Build::new(Strategy::MmTakeAllLocks);
+        b.p.machine.cpus = 1;
+        let f = b.file("f", 4 * 4096);
+        let kvm = b.driver("kvm", 150, false);
+        b.process("p", 3, vec![file_map(f, 1, true), register(kvm), touch(1)]);
+        let x = explore_all(&b, Bounds::default());
+        assert!(x.exhausted, "{:?}", x.bound);
+        assert!(x.cpu_points > 0 && x.draw_points > 0, "{x:?}");
+        let none = explore_all(&b, Bounds { max_draw: 1, ..Bounds::default() });
+        assert_eq!(none.draw_points, 0);
+        assert!(none.runs < x.runs);
+        assert!(x.violations.is_empty());
+    }
+
+    #[test]
     fn a_bound_hit_is_not_exhaustion() {
         let x = explore_all(&abba(Strategy::MmLock), Bounds { max_runs: 1, ..Bounds::default() });
         assert!(!x.exhausted);

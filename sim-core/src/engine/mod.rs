@@ -114,8 +114,7 @@ impl Scheduler {
         out.clear();
         let Some((t, word)) = self.queue.pop() else { return };
         out.push((t, Event::unpack(word)));
-        while self.queue.peek_key() == Some(t) {
-            let (u, word) = self.queue.pop().expect("a key was peeked");
+        while let Some((u, word)) = self.queue.pop_if_key(t) {
             out.push((u, Event::unpack(word)));
         }
     }

@@ -273,15 +273,19 @@ impl EventQueue {
         self.front_span = 0;
     }
 
-    /// The earliest pending key.
-    pub fn peek_key(&mut self) -> Option<u64> {
-        if self.head == self.front.len() {
-            if self.len == 0 {
-                return None;
-            }
-            self.refill();
+    /// Removes the earliest event if its key is `key`, the key just popped: every pending event
+    /// of the key last popped is in the front (a refill moves a key's events all together, and
+    /// a push of a key the front covers goes to the front), so an empty front has none left.
+    /// Never refills, so pushes at `key` stay allowed.
+    pub fn pop_if_key(&mut self, key: u64) -> Option<(u64, u64)> {
+        if self.head < self.front.len() && self.front[self.head].0 == key {
+            let item = self.front[self.head];
+            self.head += 1;
+            self.len -= 1;
+            Some(item)
+        } else {
+            None
         }
-        Some(self.front[self.head].0)
     }
 
     /// Removes the earliest event; among equal keys, the one pushed first.
@@ -626,6 +630,11 @@ mod tests {
         /// Push `n` events at one key, this delay after the last popped key.
         Burst(u64, u8),
         Pop,
+        /// The whole content.
+        Contents,
+        /// Every event at the next key taken, one of them kept (the one this picks, modulo
+        /// their number), the others put back in order.
+        Ties(u8),
     }
 
     fn delay() -> impl Strategy<Value = u64> {
@@ -647,6 +656,8 @@ mod tests {
             5 => delay().prop_map(Op::Push),
             1 => (delay(), 1u8..200).prop_map(|(d, n)| Op::Burst(d, n)),
             5 => Just(Op::Pop),
+            1 => Just(Op::Contents),
+            2 => any::<u8>().prop_map(Op::Ties),
         ]
     }
 
@@ -682,6 +693,33 @@ mod tests {
                         if let Some((k, _)) = got {
                             now = k;
                         }
+                    }
+                    Op::Ties(pick) => {
+                        let Some((t, first)) = q.pop() else {
+                            prop_assert!(reference.is_empty());
+                            continue;
+                        };
+                        now = t;
+                        let mut ties = vec![(t, first)];
+                        while let Some(e) = q.pop_if_key(t) {
+                            ties.push(e);
+                        }
+                        let mut want = Vec::new();
+                        while reference.peek().is_some_and(|Reverse(e)| e.0 == t) {
+                            want.push(reference.pop().expect("peeked").0);
+                        }
+                        prop_assert_eq!(&ties, &want, "every event at the key, in order");
+                        let keep = pick as usize % ties.len();
+                        for (i, &(k, _)) in ties.iter().enumerate() {
+                            if i != keep {
+                                push(&mut q, &mut reference, k);
+                            }
+                        }
+                    }
+                    Op::Contents => {
+                        let mut want: Vec<(u64, u64)> = reference.iter().map(|Reverse(e)| *e).collect();
+                        want.sort_unstable();
+                        prop_assert_eq!(q.contents(), want);
                     }
                 }
                 prop_assert_eq!(q.len(), reference.len());
