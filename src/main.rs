@@ -16,6 +16,7 @@ mod merge;
 mod output;
 mod plot_cmd;
 mod run_cmd;
+mod shrink_cmd;
 mod summary;
 mod trace_out;
 mod units;
@@ -73,6 +74,10 @@ fn run(args: cli::Cli) -> Result<Outcome, UserError> {
         cli::Command::Check(a) => {
             exec::handle_ctrl_c();
             check_cmd::run(a)
+        }
+        cli::Command::Shrink(a) => {
+            exec::handle_ctrl_c();
+            shrink_cmd::run(a)
         }
         cli::Command::Plot(a) => plot_cmd::run(a),
         cli::Command::Merge(a) => merge::run(a),

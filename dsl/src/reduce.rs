@@ -536,16 +536,21 @@ fn smaller_for(v: &Val, unit: Unit) -> Vec<Val> {
     let Some((n, suffix)) = split_number(t) else { return Vec::new() };
     let mut out = Vec::new();
     if unit == Unit::Count && suffix.is_empty() {
-        if n > 1 {
-            out.push(number(1, ""));
-        }
-        if n / 2 > 1 {
-            out.push(number(n / 2, ""));
+        // 1, then a half, then a quarter off: the last finds a smaller count where a half
+        // loses the failure.
+        for m in [1, n / 2, n - n / 4] {
+            if m >= 1 && m < n && !out.contains(&number(m, "")) {
+                out.push(number(m, ""));
+            }
         }
         return out;
     }
+    // Sizes stop at a page: smaller ones load, but no one reading the file would write them.
+    let page = |m: u64, suffix: &str| unit != Unit::Size || bytes(m, suffix).is_some_and(|b| b >= 4096);
     if n >= 2 {
-        out.push(number(n / 2, suffix));
+        if page(n / 2, suffix) {
+            out.push(number(n / 2, suffix));
+        }
         return out;
     }
     let lower = match suffix {
@@ -559,11 +564,27 @@ fn smaller_for(v: &Val, unit: Unit) -> Vec<Val> {
         _ => None,
     };
     if let Some((s, k)) = lower {
-        if n == 1 {
+        if n == 1 && page(k / 2, s) {
             out.push(number(k / 2, s));
         }
     }
     out
+}
+
+/// A size literal's bytes, or a duration's nanoseconds.
+fn bytes(n: u64, suffix: &str) -> Option<u64> {
+    let scale: u64 = match suffix {
+        "" | "ns" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        "us" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(scale)
 }
 
 /// The values of a sweep's list, as literals.
@@ -584,18 +605,7 @@ fn matches_value(v: &Val, printed: &str) -> bool {
         ValKind::Lit(Lit::Word(w) | Lit::Str(w)) => w == printed,
         ValKind::Lit(Lit::Number(t)) => {
             let Some((n, suffix)) = split_number(t) else { return t == printed };
-            let scale: u64 = match suffix {
-                "" | "ns" => 1,
-                "K" => 1 << 10,
-                "M" => 1 << 20,
-                "G" => 1 << 30,
-                "T" => 1 << 40,
-                "us" => 1_000,
-                "ms" => 1_000_000,
-                "s" => 1_000_000_000,
-                _ => return false,
-            };
-            n.checked_mul(scale).is_some_and(|x| x.to_string() == printed)
+            bytes(n, suffix).is_some_and(|x| x.to_string() == printed)
         }
         _ => false,
     }
@@ -761,7 +771,10 @@ mod tests {
     fn numbers_get_smaller_in_their_units() {
         let n = |t: &str| number_val(t);
         let show = |v: Vec<Val>| -> Vec<String> { v.into_iter().map(|v| print::val_text(&v)).collect() };
-        assert_eq!(show(smaller_for(&n("400"), Unit::Count)), ["1", "200"]);
+        assert_eq!(show(smaller_for(&n("400"), Unit::Count)), ["1", "200", "300"]);
+        assert_eq!(show(smaller_for(&n("3"), Unit::Count)), ["1"]);
+        assert!(smaller_for(&n("4K"), Unit::Size).is_empty());
+        assert_eq!(show(smaller_for(&n("8K"), Unit::Size)), ["4K"]);
         assert_eq!(show(smaller_for(&n("2"), Unit::Count)), ["1"]);
         assert!(smaller_for(&n("1"), Unit::Count).is_empty());
         assert_eq!(show(smaller_for(&n("1M"), Unit::Size)), ["512K"]);
