@@ -294,7 +294,8 @@ pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
         },
     ));
     let seeds_flag = if args.seeds > 1 { format!(" --seeds {}", args.seeds) } else { String::new() };
-    header.push(format!("# Replay: sim check {out_name}{seeds_flag}    (figures: sim run {out_name})"));
+    let saved = if args.out.is_some() { String::new() } else { ", saved as FILE".to_string() };
+    header.push(format!("# Replay{saved}: sim check {out_name}{seeds_flag}    (figures: sim run {out_name})"));
     let (text, _) = r.best.print(&header);
     match &args.out {
         Some(p) => output::write_atomic(p, text.as_bytes())?,
