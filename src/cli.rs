@@ -280,7 +280,8 @@ pub struct ShrinkArgs {
     /// Write the shrunk workload here (default: standard output)
     #[arg(short = 'o', long = "out", value_name = "OUT")]
     pub out: Option<PathBuf>,
-    /// Stop after this many simulation runs and write the smallest file found
+    /// Stop after this many simulation runs and write the smallest file found (a candidate
+    /// under way when they are spent is finished)
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_runs: u64,
     /// Stop a run after this many events (a candidate that reaches it does not count as failing)

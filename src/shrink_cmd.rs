@@ -55,6 +55,10 @@ impl Judge {
                 continue;
             }
             for k in 0..self.seeds {
+                // A run may end before its first progress call: ask before each one.
+                if exec::interrupted() {
+                    return Err(Stop::Interrupted);
+                }
                 let seed = self.base.unwrap_or(w.seed()).wrapping_add(u64::from(k));
                 let mut progress = |_: u64, _: u64| !exec::interrupted();
                 match sim::run(&program, params.clone(), seed, self.limits, sim::Observe::default(), &mut progress) {
@@ -241,7 +245,7 @@ pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
     bar.finish_and_clear();
 
     let after = r.best.counts();
-    let (body, _) = r.best.print(&[]);
+    let (body, body_line) = r.best.print(&[]);
     let shrunk = judge.load(&body).map_err(|e| UserError(format!("error: the shrunk file does not load:\n{e}")))?;
     let after_run = program_at(&shrunk, &r.point).map(|p| run_counts(&p));
     let runs = r.runs + first.1;
@@ -251,8 +255,17 @@ pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
     } else {
         format!(" at {}", r.point.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
     };
+    // The seed whose figures show it: the first against the line, or the first witness.
+    let shown = match judge.rows(&shrunk, Some(body_line)) {
+        Ok((rows, _)) => rows.iter().find(|row| judge.keeps(row)).and_then(|row| match mode {
+            Mode::Fails => row.first_failing_seed.or(row.seed),
+            Mode::Witness => row.first_held_seed.or(row.seed),
+        }),
+        Err(_) => None,
+    };
     let seeds = if args.seeds > 1 {
-        format!("seeds {} to {}", shrunk.seed(), shrunk.seed().wrapping_add(u64::from(args.seeds) - 1))
+        let first = shown.map_or_else(String::new, |s| format!(" (first at seed {s})"));
+        format!("seeds {} to {}{first}", shrunk.seed(), shrunk.seed().wrapping_add(u64::from(args.seeds) - 1))
     } else {
         format!("seed {}", shrunk.seed())
     };
@@ -295,7 +308,11 @@ pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
     ));
     let seeds_flag = if args.seeds > 1 { format!(" --seeds {}", args.seeds) } else { String::new() };
     let saved = if args.out.is_some() { String::new() } else { ", saved as FILE".to_string() };
-    header.push(format!("# Replay{saved}: sim check {out_name}{seeds_flag}    (figures: sim run {out_name})"));
+    let figures = match shown {
+        Some(seed) if seed != shrunk.seed() => format!("figures of seed {seed}: sim run {out_name} --seed {seed}"),
+        _ => format!("figures: sim run {out_name}"),
+    };
+    header.push(format!("# Replay{saved}: sim check {out_name}{seeds_flag}    ({figures})"));
     let (text, _) = r.best.print(&header);
     match &args.out {
         Some(p) => output::write_atomic(p, text.as_bytes())?,
@@ -307,7 +324,13 @@ pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
             after.steps,
             after.vmas,
             after.processes,
-            if r.out_of_runs { " (--max-runs reached)" } else { "" }
+            if r.out_of_runs {
+                " (--max-runs reached)"
+            } else if r.interrupted {
+                " (interrupted: the smallest so far)"
+            } else {
+                ""
+            }
         );
     }
     Ok(if r.interrupted { Outcome::Interrupted } else { Outcome::Ok })

@@ -175,6 +175,62 @@ fn a_failing_line_stays_failing() {
     assert_eq!(sim(&["check", short.to_str().expect("utf-8")]).status.code(), Some(1));
 }
 
+fn edited_claim_07(name: &str) -> PathBuf {
+    let edited = read("workloads/claims/07-missed-invalidation.wl")
+        .replace("when strategy != unlocked", "when strategy == unlocked");
+    let input = tmp(name);
+    std::fs::write(&input, edited).expect("write");
+    input
+}
+
+/// Over seeds, a `never` line fails when its condition held at one seed: the shrunk file fails
+/// it over the same seeds, and the header names the seed that shows it.
+#[test]
+fn over_seeds_a_never_line_fails_at_the_seed_the_header_names() {
+    let input = edited_claim_07("07-never-seeds.wl");
+    let line = line_of(&read("workloads/claims/07-missed-invalidation.wl"), "expect never invalidate.missed");
+    let out = tmp("07-seeds-shrunk.wl");
+    let out_s = out.to_str().expect("utf-8");
+    let shrunk = shrink(&[input.to_str().expect("utf-8"), "--expect", &line, "--seeds", "10"], &out);
+    let check = sim(&["check", out_s, "--seeds", "10"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+    assert!(text(&check.stdout).contains("FAIL  Sometimes "), "{}", text(&check.stdout));
+    let seed = shrunk
+        .split("(first at seed ")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .unwrap_or_else(|| panic!("no seed named:\n{shrunk}"));
+    assert!(shrunk.contains(&format!("sim run {out_s} --seed {seed}")) || seed == "7", "{shrunk}");
+    let run = sim(&["run", out_s, "--seed", seed, "-q"]);
+    assert_eq!(run.status.code(), Some(1), "seed {seed} does not fail:\n{shrunk}");
+}
+
+/// Ctrl-C in the middle: the smallest file so far is written, and still fails the line.
+#[test]
+fn an_interrupted_shrink_writes_the_smallest_file_so_far() {
+    let input = edited_claim_07("07-never-interrupted.wl");
+    let line = line_of(&read("workloads/claims/07-missed-invalidation.wl"), "expect never invalidate.missed");
+    let out = tmp("07-interrupted.wl");
+    let _ = std::fs::remove_file(&out);
+    let child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["shrink", input.to_str().expect("utf-8"), "--expect", &line, "-p", "strategy=unlocked"])
+        .args(["--seeds", "25", "-q"])
+        .args(["-o", out.to_str().expect("utf-8")])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sim");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let done = child.wait_with_output().expect("wait");
+    assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
+    let shrunk = std::fs::read_to_string(&out).expect("the smallest file so far is written");
+    assert!(shrunk.contains(" (interrupted).\n"), "{shrunk}");
+    let check = sim(&["check", out.to_str().expect("utf-8"), "--seeds", "25"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+}
+
 /// The same input gives the same file, byte for byte: `tests/data/shrink/08-witness.wl` is
 /// claim 8 shrunk for its deadlock (UPDATE_EXPECT=1 rewrites it).
 #[test]
