@@ -813,4 +813,49 @@ mod tests {
         let short = reduce(shrink(17), point, 3, &mut judge, &mut |_, _, _| {});
         assert!(short.out_of_runs && short.runs == 3);
     }
+
+    /// Every candidate of every expect line of the ok corpus and the shipped workloads is text
+    /// that parses, keeps the target on its printed line, and loads or fails with diagnostics.
+    #[test]
+    fn candidates_of_every_corpus_file_parse_and_keep_their_target() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for d in ["tests/data/ok", "../workloads", "../workloads/claims"] {
+            for e in std::fs::read_dir(root.join(d)).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "wl") {
+                    files.push(p);
+                }
+            }
+        }
+        files.sort();
+        let mut seen = 0;
+        for f in files {
+            let name = f.display().to_string();
+            let bytes = std::fs::read(&f).unwrap();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let lines: Vec<u32> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.trim_start().starts_with("expect "))
+                .map(|(i, _)| i as u32 + 1)
+                .take(2)
+                .collect();
+            for line in lines {
+                let s = Shrink::new(&name, &bytes, line).unwrap();
+                let want = s.expect_text();
+                for (what, c) in s.candidates(&[]) {
+                    let (text, at) = c.print(&[]);
+                    assert_eq!(text.lines().nth(at as usize - 1), Some(want.as_str()), "{name}: {what}");
+                    let again =
+                        Shrink::new(&name, text.as_bytes(), at).unwrap_or_else(|e| panic!("{name}: {what}: {e}"));
+                    assert_eq!(again.print(&[]).0, text, "{name}: {what}");
+                    // Loads or says why, without a panic.
+                    let _ = crate::load(&name, text.as_bytes(), &[]);
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 1000, "{seen} candidates");
+    }
 }
