@@ -14,6 +14,7 @@ debate costs: register latency, lock hold times, vmalloc use, OOM-kill latency, 
 deadlocks.\n\nStart with:\n  sim run workloads/gru.wl              one workload, summary on stdout\n  \
 sim run workloads/scaling.wl --plots out   a sweep, with its charts\n  \
 sim check                              the 2008 debate's claims, judged by the model\n  \
+sim shrink FILE --expect LINE -o S.wl  the smallest workload found that still fails that line\n  \
 sim costs                              the cost-model parameters\n  \
 sim calibrate --quick                  the lock-alls timed on this machine beside the model\n  \
 sim maps PID > FILE                    a real process's layout, for `mmap maps \"FILE\"`\n  \
