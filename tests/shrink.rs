@@ -175,6 +175,29 @@ fn a_failing_line_stays_failing() {
     assert_eq!(sim(&["check", short.to_str().expect("utf-8")]).status.code(), Some(1));
 }
 
+/// Claim 8 with its `never` line for the sorted designs turned on `unsorted`: it fails, and the
+/// shrunk file, a third of the steps, fails it too.
+#[test]
+fn claim_08_failing_never_line_stays_failing_in_a_third_of_the_steps() {
+    let from = "expect never deadlock.count > 0 when strategy != unsorted";
+    let original = read("workloads/claims/08-unsorted-deadlock.wl");
+    assert!(original.contains(from));
+    let edited = original.replace(from, "expect never deadlock.count > 0 when strategy == unsorted");
+    let input = tmp("08-never.wl");
+    std::fs::write(&input, &edited).expect("write");
+    let line = line_of(&edited, "expect never deadlock.count > 0 when strategy == unsorted");
+    let out = tmp("08-never-shrunk.wl");
+    let shrunk = shrink(&[input.to_str().expect("utf-8"), "--expect", &line, "-p", "strategy=unsorted"], &out);
+    let check = sim(&["check", out.to_str().expect("utf-8")]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+    let rows = text(&check.stdout);
+    assert!(rows.lines().any(|l| l.contains("FAIL") && l.contains("never deadlock.count > 0")), "{rows}");
+    let (steps_before, _) = run_counts(&original, &["later"]);
+    let (steps_after, vmas_after) = run_counts(&shrunk, &[]);
+    assert!(steps_after * 3 <= steps_before, "{steps_after} steps of {steps_before}:\n{shrunk}");
+    assert_eq!(vmas_after, 4, "{shrunk}");
+}
+
 fn edited_claim_07(name: &str) -> PathBuf {
     let edited = read("workloads/claims/07-missed-invalidation.wl")
         .replace("when strategy != unlocked", "when strategy == unlocked");
