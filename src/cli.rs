@@ -14,6 +14,7 @@ debate costs: register latency, lock hold times, vmalloc use, OOM-kill latency, 
 deadlocks.\n\nStart with:\n  sim run workloads/gru.wl              one workload, summary on stdout\n  \
 sim run workloads/scaling.wl --plots out   a sweep, with its charts\n  \
 sim check                              the 2008 debate's claims, judged by the model\n  \
+sim shrink FILE --expect LINE -o S.wl  the smallest workload found that still fails that line\n  \
 sim costs                              the cost-model parameters\n  \
 sim calibrate --quick                  the lock-alls timed on this machine beside the model\n  \
 sim maps PID > FILE                    a real process's layout, for `mmap maps \"FILE\"`\n  \
@@ -86,6 +87,27 @@ Examples:\n  sim explore workloads/explore/abba.wl\n  \
 sim explore workloads/claims/08-unsorted-deadlock.wl -p strategy=unsorted -p sharing=two_mms --depth 200\n  \
 sim run workloads/explore/abba.wl -p strategy=unsorted --schedule 0.1.1")]
     Explore(ExploreArgs),
+    /// Reduce a workload to a small one on which the same `expect` line still fails
+    #[command(long_about = "Reduce a workload to the smallest one found on which the same `expect` line \
+still fails, and write it as a .wl file with a header saying what it reproduces and how to replay it.\n\n\
+The line is the one on line LINE of FILE (--expect LINE), or the first row `sim check FILE` fails \
+(--check-failure). -p pins parameters first (a swept one is cut to that value) and --seed sets the seed; \
+both are written into the file. The line fails as `sim check` decides it: at the seed, or with --seeds K \
+at K seeds and over them as its qualifier says (`sometimes P` fails when P held at no seed, `never P` \
+when it held at one). --witness keeps P holding at one seed at least instead: for a `sometimes` line \
+that passes, the smallest file on which it still can happen (a deadlock that still deadlocks).\n\n\
+Reductions are tried coarse to fine, in a fixed order: sweeps cut to the failing point, other expect \
+lines, processes and other statements dropped, fewer instances, steps dropped and blocks inlined, \
+smaller repeats, counts, sizes and durations. Each is kept if the file still loads and the line still \
+fails; the walk repeats until nothing more can go or --max-runs simulation runs are spent. The same input \
+gives the same output, byte for byte. Ctrl-C stops and writes the smallest file found so far.\n\n\
+Exit status 0 with a file written, 1 if the line does not fail on FILE to begin with, 2 for bad input \
+(a line that is not an expect line, a workload that does not load).\n\n\
+Examples:\n  sim shrink workloads/claims/08-unsorted-deadlock.wl --expect 57 --witness -p strategy=unsorted -o dl.wl\n  \
+sim check dl.wl\n  \
+sim shrink my.wl --check-failure --seeds 5 -o small.wl\n  \
+sim shrink my.wl --expect 12 --seed 3 --max-runs 500")]
+    Shrink(ShrinkArgs),
     /// Draw the charts of a saved run (`sim run --json`)
     Plot(PlotArgs),
     /// Merge the JSON reports of a sharded run (`sim run --shard K/N`) into the unsharded report
@@ -332,6 +354,43 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// No progress bar
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args)]
+pub struct ShrinkArgs {
+    /// The workload to shrink
+    pub file: PathBuf,
+    /// The line number of the `expect` line to keep failing
+    #[arg(long, value_name = "LINE", required_unless_present = "check_failure", conflicts_with = "check_failure")]
+    pub expect: Option<u32>,
+    /// Shrink for the first row `sim check FILE` fails
+    #[arg(long)]
+    pub check_failure: bool,
+    /// Keep the line's condition holding at one seed at least, rather than the line failing
+    #[arg(long, conflicts_with = "check_failure")]
+    pub witness: bool,
+    /// Pin a `param` or a `sweep` to one value (written into the file); repeatable
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Seed (overrides the workload's `seed`; written into the file)
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Seeds per point, as `sim check --seeds K` decides a line over them
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub seeds: u32,
+    /// Write the shrunk workload here (default: standard output)
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: Option<PathBuf>,
+    /// Stop after this many simulation runs and write the smallest file found (a candidate
+    /// under way when they are spent is finished)
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub max_runs: u64,
+    /// Stop a run after this many events (a candidate that reaches it does not count as failing)
+    #[arg(long, value_name = "N", default_value_t = 200_000_000)]
+    pub max_events: u64,
+    /// No progress on standard error
     #[arg(short, long)]
     pub quiet: bool,
 }

@@ -18,6 +18,7 @@ mod merge;
 mod output;
 mod plot_cmd;
 mod run_cmd;
+mod shrink_cmd;
 mod summary;
 mod trace_out;
 mod units;
@@ -79,6 +80,10 @@ fn run(args: cli::Cli) -> Result<Outcome, UserError> {
         cli::Command::Explore(a) => {
             exec::handle_ctrl_c();
             explore_cmd::run(a)
+        }
+        cli::Command::Shrink(a) => {
+            exec::handle_ctrl_c();
+            shrink_cmd::run(a)
         }
         cli::Command::Plot(a) => plot_cmd::run(a),
         cli::Command::Merge(a) => merge::run(a),

@@ -10,11 +10,14 @@ mod diagnostic;
 mod lower;
 mod maps;
 mod parse;
+mod print;
+mod reduce;
 
 pub use diagnostic::{Diagnostic, Diagnostics, ErrorKind, Thing};
 pub use lower::MAX_POINTS;
 pub use maps::{read_file, LayoutSummary, MAX_MAPS_BYTES};
 pub use parse::MAX_NESTING;
+pub use reduce::{reduce, Counts, Judged, Reduced, Shrink};
 
 use diagnostic::Source;
 use sim_core::program::{Check, ParamValue, Program};
