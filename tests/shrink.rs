@@ -234,19 +234,43 @@ fn an_interrupted_shrink_writes_the_smallest_file_so_far() {
     let input = edited_claim_07("07-never-interrupted.wl");
     let line = line_of(&read("workloads/claims/07-missed-invalidation.wl"), "expect never invalidate.missed");
     let out = tmp("07-interrupted.wl");
-    let _ = std::fs::remove_file(&out);
-    let child = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(["shrink", input.to_str().expect("utf-8"), "--expect", &line, "-p", "strategy=unlocked"])
-        .args(["--seeds", "25", "-q"])
-        .args(["-o", out.to_str().expect("utf-8")])
+    let args = |out: &Path| -> Vec<String> {
+        let mut a: Vec<String> =
+            ["shrink", input.to_str().expect("utf-8"), "--expect", &line, "-p", "strategy=unlocked"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        a.extend(["--seeds", "25", "-q", "-o", out.to_str().expect("utf-8")].iter().map(|s| s.to_string()));
+        a
+    };
+    // How long the whole walk takes here, so the interrupt lands inside it on any machine.
+    let started = std::time::Instant::now();
+    let whole = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args(&tmp("07-uninterrupted.wl")))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn sim");
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(killed.success());
-    let done = child.wait_with_output().expect("wait");
+        .output()
+        .expect("sim runs");
+    assert_eq!(whole.status.code(), Some(0), "{}", text(&whole.stderr));
+    let mut delay = started.elapsed() / 3;
+    let done = loop {
+        let _ = std::fs::remove_file(&out);
+        let child = Command::new(env!("CARGO_BIN_EXE_sim"))
+            .args(args(&out))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn sim");
+        std::thread::sleep(delay);
+        let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+        assert!(killed.success());
+        let done = child.wait_with_output().expect("wait");
+        // Finished before the signal arrived (a slow start, then a fast walk): interrupt sooner.
+        if done.status.code() == Some(0) && delay > std::time::Duration::from_millis(5) {
+            delay /= 2;
+            continue;
+        }
+        break done;
+    };
     assert_eq!(done.status.code(), Some(130), "{}", text(&done.stderr));
     let shrunk = std::fs::read_to_string(&out).expect("the smallest file so far is written");
     assert!(shrunk.contains(" (interrupted).\n"), "{shrunk}");
