@@ -65,7 +65,7 @@ pub fn run(args: ExploreArgs) -> Result<Outcome, UserError> {
             ))
         })?;
         bar.inc(1);
-        let replay = replay_command(&args, params, seed);
+        let replay = replay_command(&w, &args, params, seed);
         failed |= x.expects.iter().any(|e| !e.passed());
         interrupted |= x.bound == Some(Bound::Stopped);
         point_text(&mut out, params, &x, &replay);
@@ -108,10 +108,10 @@ pub fn run(args: ExploreArgs) -> Result<Outcome, UserError> {
 }
 
 /// `sim run FILE -p ... --seed S`, to which a schedule is appended.
-fn replay_command(args: &ExploreArgs, params: &OrderedMap<ParamValue>, seed: u64) -> String {
+fn replay_command(w: &dsl::Workload, args: &ExploreArgs, params: &OrderedMap<ParamValue>, seed: u64) -> String {
     let mut cmd = format!("sim run {}", args.file.display());
     for (name, value) in params.iter() {
-        let _ = write!(cmd, " -p {name}={value}");
+        let _ = write!(cmd, " -p {name}={}", w.param_text(name, value));
     }
     for p in &args.params {
         let name = p.split_once('=').map_or(p.as_str(), |(n, _)| n.trim());

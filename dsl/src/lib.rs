@@ -59,6 +59,25 @@ impl Workload {
         self.points.clone()
     }
 
+    /// A point's parameter as `-p NAME=VALUE` takes it back: a duration in ns, a size in the
+    /// largest unit that divides it.
+    pub fn param_text(&self, name: &str, value: &ParamValue) -> String {
+        let kind = self.ir.params.iter().find(|p| p.name == name).map(|p| p.kind);
+        match (kind, value) {
+            (Some(check::Kind::Dur), ParamValue::Int(n)) => format!("{n}ns"),
+            (Some(check::Kind::Size), ParamValue::Int(n)) => {
+                let n = *n;
+                for (unit, bytes) in [("T", 1u64 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)] {
+                    if n != 0 && n % bytes == 0 {
+                        return format!("{}{unit}", n / bytes);
+                    }
+                }
+                format!("{n}")
+            }
+            _ => value.to_string(),
+        }
+    }
+
     /// The program of one point.
     pub fn instantiate(&self, params: &OrderedMap<ParamValue>) -> Result<Program, Diagnostics> {
         lower::instantiate(&self.ir, &self.src, &self.layouts, params).map_err(Diagnostics::finish)
@@ -173,4 +192,23 @@ pub(crate) fn not_utf8(path: &str, bytes: &[u8], bad: usize) -> Diagnostic {
     let byte = bytes.get(bad).copied().unwrap_or(0);
     Diagnostic::at(path, line, prefix.chars().count() + 1, shown, diagnostic::ErrorKind::NotUtf8 { byte })
         .with_help("save the workload as UTF-8 text")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_point_printed_as_overrides_loads_back_as_that_point() {
+        let src = b"workload \"p\"\nsweep s = [4K, 6K, 1M, 5000]\nsweep d = [1us, 150ns]\nsweep on = [true, false]\n\
+process p when on == true {\n  mmap anon $s\n  sleep $d\n}\nprocess q {\n  sleep $d\n}\n";
+        let w = load("p.wl", src, &[]).expect("loads");
+        assert_eq!(w.points().len(), 16);
+        for point in w.points() {
+            let overrides: Vec<(String, String)> =
+                point.iter().map(|(name, v)| (name.clone(), w.param_text(name, v))).collect();
+            let again = load("p.wl", src, &overrides).unwrap_or_else(|d| panic!("{overrides:?}: {d}"));
+            assert_eq!(again.points(), vec![point.clone()], "{overrides:?}");
+        }
+    }
 }
