@@ -135,14 +135,6 @@ pub fn tables(report: &Report, instances: bool, all: bool) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Every lock_stat row of every point: `index,seed,<params>,level,name,<the 12 columns>`, times
 /// in ns; per point its classes' rows in class order, then its locks' rows (if kept) in lock
 /// order.
@@ -150,14 +142,18 @@ pub fn csv(report: &Report) -> String {
     let params: Vec<&str> =
         report.points.first().map(|p| p.params.iter().map(|(k, _)| k.as_str()).collect()).unwrap_or_default();
     let mut header: Vec<String> = vec!["index".into(), "seed".into()];
-    header.extend(params.iter().map(|p| csv_field(p)));
+    header.extend(params.iter().map(|p| crate::output::csv_field(p)));
     header.extend(["level".into(), "name".into()]);
     header.extend(COLUMNS.iter().map(|c| c.to_string()));
     let mut out = header.join(",");
     out.push('\n');
     for p in &report.points {
         let mut prefix = vec![p.index.to_string(), p.seed.to_string()];
-        prefix.extend(params.iter().map(|n| p.params.get(n).map(|v| csv_field(&v.to_string())).unwrap_or_default()));
+        prefix.extend(
+            params
+                .iter()
+                .map(|n| p.params.get(n).map(|v| crate::output::csv_field(&v.to_string())).unwrap_or_default()),
+        );
         let prefix = prefix.join(",");
         for (level, rows) in [("class", &p.lock_stat), ("instance", &p.lock_stat_instances)] {
             for r in rows {
@@ -166,7 +162,7 @@ pub fn csv(report: &Report) -> String {
                     .enumerate()
                     .map(|(i, v)| if i == 5 || i == 11 { v.to_string() } else { (*v as u64).to_string() })
                     .collect();
-                let _ = writeln!(out, "{prefix},{level},{},{}", csv_field(&r.name), values.join(","));
+                let _ = writeln!(out, "{prefix},{level},{},{}", crate::output::csv_field(&r.name), values.join(","));
             }
         }
     }
@@ -281,27 +277,32 @@ fn first_at(out: &mut String, report: &Report, f: &Finding<'_>) {
     }
 }
 
+/// The lock a task is trying to acquire and the one it already holds, with their lines.
+fn acquiring(out: &mut String, src: &str, d: &LockdepDep, line_text: &dyn Fn(u32) -> Option<String>) {
+    let _ = writeln!(out, "{} is trying to acquire lock:", d.task);
+    let _ = writeln!(
+        out,
+        "  {} (class {}), at {src}:{} ({} simulated)",
+        d.acquired,
+        d.acquired_class,
+        d.line,
+        ns(d.time_ns as f64)
+    );
+    out.push_str(&source_line(d.line, line_text));
+    let _ = writeln!(out, "\nbut task is already holding lock:");
+    let _ = writeln!(out, "  {} (class {}), taken at {src}:{}", d.held, d.held_class, d.held_line);
+    if d.held_line != d.line {
+        out.push_str(&source_line(d.held_line, line_text));
+    }
+}
+
 fn circular(out: &mut String, report: &Report, f: &Finding<'_>, line_text: &dyn Fn(u32) -> Option<String>) {
     let src = &report.source;
     let Some(new) = f.chain.first() else { return };
     let name = |d: &LockdepDep| if f.between_classes { d.acquired_class.clone() } else { d.acquired.clone() };
     header(out, "WARNING: possible circular locking dependency detected");
     first_at(out, report, f);
-    let _ = writeln!(out, "{} is trying to acquire lock:", new.task);
-    let _ = writeln!(
-        out,
-        "  {} (class {}), at {src}:{} ({} simulated)",
-        new.acquired,
-        new.acquired_class,
-        new.line,
-        ns(new.time_ns as f64)
-    );
-    out.push_str(&source_line(new.line, line_text));
-    let _ = writeln!(out, "\nbut task is already holding lock:");
-    let _ = writeln!(out, "  {} (class {}), taken at {src}:{}", new.held, new.held_class, new.held_line);
-    if new.held_line != new.line {
-        out.push_str(&source_line(new.held_line, line_text));
-    }
+    acquiring(out, src, new, line_text);
     let _ = writeln!(out, "\nwhich lock already depends on the new lock.\n");
     let _ = writeln!(out, "the existing dependency chain (in reverse order) is:\n");
     for (i, d) in f.chain.iter().enumerate().skip(1).rev().chain(std::iter::once((0, new))) {
@@ -340,21 +341,7 @@ fn recursive(out: &mut String, report: &Report, f: &Finding<'_>, line_text: &dyn
     let Some(d) = f.chain.first() else { return };
     header(out, "WARNING: possible recursive locking detected");
     first_at(out, report, f);
-    let _ = writeln!(out, "{} is trying to acquire lock:", d.task);
-    let _ = writeln!(
-        out,
-        "  {} (class {}), at {src}:{} ({} simulated)",
-        d.acquired,
-        d.acquired_class,
-        d.line,
-        ns(d.time_ns as f64)
-    );
-    out.push_str(&source_line(d.line, line_text));
-    let _ = writeln!(out, "\nbut task is already holding lock:");
-    let _ = writeln!(out, "  {} (class {}), taken at {src}:{}", d.held, d.held_class, d.held_line);
-    if d.held_line != d.line {
-        out.push_str(&source_line(d.held_line, line_text));
-    }
+    acquiring(out, src, d, line_text);
     let _ = writeln!(out, "\nother info that might help us debug this:");
     let _ = writeln!(out, " Possible unsafe locking scenario:\n");
     let _ = writeln!(out, "       CPU0\n       ----");

@@ -39,7 +39,8 @@ pub fn read_report(path: &Path) -> Result<Report, UserError> {
     serde_json::from_str(&text).map_err(|e| UserError(format!("error: {}: not a sim report: {e}", path.display())))
 }
 
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted when it must be.
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
