@@ -176,10 +176,15 @@ impl<'p> Sim<'p> {
             {
                 return None;
             }
-            let next = if self.k.sched.choices.is_some() { self.pop_chosen() } else { self.k.sched.pop() };
-            if self.k.sched.choices.as_ref().is_some_and(|c| c.stop) {
-                return Some(End::Pruned);
-            }
+            let next = if self.k.sched.choices.is_none() {
+                self.k.sched.pop()
+            } else {
+                let next = self.pop_chosen();
+                if self.k.sched.choices.as_ref().is_some_and(|c| c.stop) {
+                    return Some(End::Pruned);
+                }
+                next
+            };
             let Some((at, ev)) = next else {
                 // Nothing pending and processes left: they are all waiting on each other.
                 return Some(End::Deadlock);
