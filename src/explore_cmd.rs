@@ -55,15 +55,16 @@ pub fn run(args: ExploreArgs) -> Result<Outcome, UserError> {
             ));
             !exec::interrupted()
         };
-        let x = explore::explore(&program, params, seed, limits, bounds, &mut progress).map_err(|e| {
-            UserError(format!(
-                "{}:{}:1: error: {} (point {}, seed {seed})",
-                w.source(),
-                e.line,
-                e.message,
-                describe(params)
-            ))
-        })?;
+        let x = explore::explore(&program, params, seed, limits, bounds, &mut progress, &|| !exec::interrupted())
+            .map_err(|e| {
+                UserError(format!(
+                    "{}:{}:1: error: {} (point {}, seed {seed})",
+                    w.source(),
+                    e.line,
+                    e.message,
+                    describe(params)
+                ))
+            })?;
         bar.inc(1);
         let replay = replay_command(&w, &args, params, seed);
         failed |= x.expects.iter().any(|e| !e.passed());

@@ -172,7 +172,8 @@ fn schedule_of(log: &[crate::engine::Choice]) -> Schedule {
 }
 
 /// Explores point `params` of `p` at `seed`. `progress(&so_far)` is called after every run;
-/// returning false stops the exploration (reported as [`Bound::Stopped`]).
+/// `go_on()` often within one. Either returning false stops the exploration (reported as
+/// [`Bound::Stopped`]; a run cut short is not counted).
 pub fn explore(
     p: &Program,
     params: &OrderedMap<ParamValue>,
@@ -180,6 +181,7 @@ pub fn explore(
     limits: Limits,
     bounds: Bounds,
     progress: &mut dyn FnMut(&Exploration) -> bool,
+    go_on: &dyn Fn() -> bool,
 ) -> Result<Exploration, LimitError> {
     let mut x = Exploration::default();
     let mut seen: BTreeSet<u64> = BTreeSet::new();
@@ -200,15 +202,20 @@ pub fn explore(
             choices.seen = Some(std::mem::take(&mut seen));
         }
         let (result, choices) =
-            sim::run_with_choices(p, params.clone(), seed, limits, Observe::default(), Some(choices), &mut |_, _| true);
+            sim::run_with_choices(p, params.clone(), seed, limits, Observe::default(), Some(choices), &mut |_, _| {
+                go_on()
+            });
         let mut choices = choices.expect("the choices come back");
         seen = choices.seen.take().unwrap_or_default();
-        x.runs += 1;
         let mut report = match result {
             Ok(run) => run.report,
             Err(RunError::Limit(e)) => return Err(e),
-            Err(RunError::Interrupted) => unreachable!("an explored run has no progress callback that stops"),
+            Err(RunError::Interrupted) => {
+                x.bound = Some(Bound::Stopped);
+                break;
+            }
         };
+        x.runs += 1;
         let merged = report.end == End::Pruned;
         let mut log = choices.log;
         if merged {
@@ -324,7 +331,8 @@ mod tests {
     }
 
     fn explore_all(b: &Build, bounds: Bounds) -> Exploration {
-        explore(&b.p, &OrderedMap::default(), 1, Limits::default(), bounds, &mut |_| true).expect("within limits")
+        explore(&b.p, &OrderedMap::default(), 1, Limits::default(), bounds, &mut |_| true, &|| true)
+            .expect("within limits")
     }
 
     fn replay(b: &Build, s: &Schedule) -> PointReport {
@@ -417,6 +425,22 @@ mod tests {
         assert_eq!(none.draw_points, 0);
         assert!(none.runs < x.runs);
         assert!(x.violations.is_empty());
+    }
+
+    #[test]
+    fn a_stop_from_outside_ends_even_a_run() {
+        // Long enough to be heard from within its first run.
+        let mut b = Build::new(Strategy::MmLock);
+        let f = b.file("f", 4096);
+        let mut steps = vec![file_map(f, 1, true)];
+        steps.extend((0..3000).map(|_| touch(1)));
+        b.process("p", 2, steps);
+        let x =
+            explore(&b.p, &OrderedMap::default(), 1, Limits::default(), Bounds::default(), &mut |_| true, &|| false)
+                .expect("within limits");
+        assert_eq!(x.bound, Some(Bound::Stopped));
+        assert!(!x.exhausted);
+        assert_eq!(x.runs, 0, "the run cut short is not counted");
     }
 
     #[test]

@@ -49,6 +49,10 @@ pub enum RunError {
 /// How often the progress callback hears from a run, in events.
 pub const PROGRESS_EVERY: u64 = 1 << 20;
 
+/// How often an explored run's progress callback hears from it, in events (at most: events
+/// taken inline are not counted out).
+const EXPLORED_PROGRESS_EVERY: u64 = 1 << 6;
+
 /// What a task is running: a kernel operation, or a strategy's register or unregister (which
 /// the kernel's operations do not know of: strategies sit above the kernel).
 #[derive(Hash)]
@@ -182,6 +186,11 @@ impl<'p> Sim<'p> {
                 let next = self.pop_chosen();
                 if self.k.sched.choices.as_ref().is_some_and(|c| c.stop) {
                     return Some(End::Pruned);
+                }
+                // An explored run hashes its state at every choice point: hear from it often.
+                let done = self.k.sched.processed();
+                if done.is_multiple_of(EXPLORED_PROGRESS_EVERY) && !progress(done, self.k.sched.now()) {
+                    return None;
                 }
                 next
             };
