@@ -14,6 +14,7 @@ debate costs: register latency, lock hold times, vmalloc use, OOM-kill latency, 
 deadlocks.\n\nStart with:\n  sim run workloads/gru.wl              one workload, summary on stdout\n  \
 sim run workloads/scaling.wl --plots out   a sweep, with its charts\n  \
 sim check                              the 2008 debate's claims, judged by the model\n  \
+sim explore workloads/explore/abba.wl  every schedule of a small scope: can it deadlock?\n  \
 sim shrink FILE --expect LINE -o S.wl  the smallest workload found that still fails that line\n  \
 sim costs                              the cost-model parameters\n  \
 sim calibrate --quick                  the lock-alls timed on this machine beside the model\n  \
@@ -85,7 +86,9 @@ says so: no violation within a bound is not a proof.\n\n\
 Exit status 1 if an `expect` line fails over the schedules explored.\n\n\
 Examples:\n  sim explore workloads/explore/abba.wl\n  \
 sim explore workloads/claims/08-unsorted-deadlock.wl -p strategy=unsorted -p sharing=two_mms --depth 200\n  \
-sim run workloads/explore/abba.wl -p strategy=unsorted --schedule 0.1.1")]
+sim run workloads/explore/abba.wl -p strategy=mm_lock --schedule 1.1.0.1\n\n\
+Each choice point hashes the whole state: explore is for small scopes. Ctrl-C stops it, within a \
+run, and prints what was explored.")]
     Explore(ExploreArgs),
     /// Reduce a workload to a small one on which the same `expect` line still fails
     #[command(long_about = "Reduce a workload to the smallest one found on which the same `expect` line \
