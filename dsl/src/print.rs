@@ -418,7 +418,7 @@ fn expect(l: &mut String, e: &Expect) {
     match &e.kind {
         ExpectKind::Compare { lhs, op, rhs } => {
             expr(l, lhs);
-            let _ = write!(l, " {} ", cmp_text(*op));
+            let _ = write!(l, " {} ", CmpOp::symbol(*op));
             expr(l, rhs);
         }
         ExpectKind::Slope { metric, param, lo, hi, .. } => {
@@ -429,17 +429,6 @@ fn expect(l: &mut String, e: &Expect) {
         }
     }
     conds(l, &e.when);
-}
-
-fn cmp_text(op: CmpOp) -> &'static str {
-    match op {
-        CmpOp::Eq => "==",
-        CmpOp::Ne => "!=",
-        CmpOp::Lt => "<",
-        CmpOp::Le => "<=",
-        CmpOp::Gt => ">",
-        CmpOp::Ge => ">=",
-    }
 }
 
 fn expr(l: &mut String, e: &Expr) {
