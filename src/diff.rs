@@ -268,29 +268,8 @@ pub fn run(args: DiffArgs) -> Result<Outcome, UserError> {
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..head.len())
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                let pad = " ".repeat(w - c.chars().count());
-                // Names left, figures right.
-                if i < 2 {
-                    format!("{c}{pad}")
-                } else {
-                    format!("{pad}{c}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    writeln!(out, "  {}", line(&head).trim_end())?;
-    for r in &rows {
-        writeln!(out, "  {}", line(r).trim_end())?;
+    for l in crate::units::table_lines(&head, &rows, 2) {
+        writeln!(out, "  {}", l.trim_end())?;
     }
     if shown < changes.len() {
         writeln!(out, "  ({} rows of smaller changes not shown)", changes.len() - shown)?;

@@ -4,7 +4,7 @@
 use crate::UserError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sim_core::checks;
-use sim_core::kernel::Limits;
+use sim_core::kernel::{LimitError, Limits};
 use sim_core::program::ParamValue;
 use sim_core::report::{OrderedMap, PointReport};
 use sim_core::sim::{self, RunError};
@@ -192,15 +192,13 @@ pub fn run_program(
             Ok(Some((report, run.trace)))
         }
         Err(RunError::Interrupted) => Ok(None),
-        Err(RunError::Limit(e)) => Err(UserError(format!(
-            "{}:{}:1: error: {} (point {}, seed {})",
-            w.source(),
-            e.line,
-            e.message,
-            describe(&spec.params),
-            spec.seed
-        ))),
+        Err(RunError::Limit(e)) => Err(limit_error(w, &e, &spec.params, spec.seed)),
     }
+}
+
+/// A run past a host limit, as an error at the workload line that ran away.
+pub fn limit_error(w: &dsl::Workload, e: &LimitError, params: &OrderedMap<ParamValue>, seed: u64) -> UserError {
+    UserError(format!("{}:{}:1: error: {} (point {}, seed {seed})", w.source(), e.line, e.message, describe(params)))
 }
 
 pub fn progress_bar(total: u64, quiet: bool) -> ProgressBar {

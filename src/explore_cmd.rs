@@ -56,15 +56,7 @@ pub fn run(args: ExploreArgs) -> Result<Outcome, UserError> {
             !exec::interrupted()
         };
         let x = explore::explore(&program, params, seed, limits, bounds, &mut progress, &|| !exec::interrupted())
-            .map_err(|e| {
-                UserError(format!(
-                    "{}:{}:1: error: {} (point {}, seed {seed})",
-                    w.source(),
-                    e.line,
-                    e.message,
-                    describe(params)
-                ))
-            })?;
+            .map_err(|e| exec::limit_error(&w, &e, params, seed))?;
         bar.inc(1);
         let replay = replay_command(&w, &args, params, seed);
         failed |= x.expects.iter().any(|e| !e.passed());

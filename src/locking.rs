@@ -87,21 +87,11 @@ fn table(out: &mut String, p: &PointReport, instances: bool, all: bool) {
         .collect();
     let mut head = vec![what.to_string()];
     head.extend(COLUMNS.iter().map(|c| c.to_string()));
-    let widths: Vec<usize> = (0..head.len())
-        .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |c: &[String]| {
-        let mut s = format!("{}{}", c[0], " ".repeat(widths[0] - c[0].chars().count()));
-        for (cell, w) in c[1..].iter().zip(&widths[1..]) {
-            s.push_str(&format!("  {}{cell}", " ".repeat(w - cell.chars().count())));
-        }
-        s
-    };
-    let _ = writeln!(out, "  {}", line(&head));
-    let rule: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-    let _ = writeln!(out, "  {}", "-".repeat(rule));
-    for r in &cells {
-        let _ = writeln!(out, "  {}", line(r));
+    let lines = crate::units::table_lines(&head, &cells, 1);
+    let _ = writeln!(out, "  {}", lines[0]);
+    let _ = writeln!(out, "  {}", "-".repeat(lines[0].chars().count()));
+    for l in &lines[1..] {
+        let _ = writeln!(out, "  {l}");
     }
     if shown < rows.len() {
         let _ = writeln!(

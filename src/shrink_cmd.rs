@@ -10,7 +10,7 @@ use sim_core::checks;
 use sim_core::kernel::Limits;
 use sim_core::program::{Check, Program, StepKind, Value};
 use sim_core::report::{CheckResult, PointReport};
-use sim_core::sim::{self, RunError};
+use sim_core::sim;
 use std::io::IsTerminal;
 
 /// What "the line still fails" means for this shrink.
@@ -60,23 +60,12 @@ impl Judge {
                     return Err(Stop::Interrupted);
                 }
                 let seed = self.base.unwrap_or(w.seed()).wrapping_add(u64::from(k));
-                let mut progress = |_: u64, _: u64| !exec::interrupted();
-                match sim::run(&program, params.clone(), seed, self.limits, sim::Observe::default(), &mut progress) {
-                    Ok(run) => {
-                        let mut r = run.report;
-                        r.checks = checks::point_checks(&program.checks, &r);
-                        reports.push(r);
-                    }
-                    Err(RunError::Interrupted) => return Err(Stop::Interrupted),
-                    Err(RunError::Limit(e)) => {
-                        return Err(Stop::Error(format!(
-                            "{}:{}:1: error: {} (point {}, seed {seed})",
-                            w.source(),
-                            e.line,
-                            e.message,
-                            exec::describe(&params)
-                        )))
-                    }
+                let spec = exec::RunSpec { index: 0, params: params.clone(), seed };
+                let how = exec::PointOptions { limits: self.limits, observe: sim::Observe::default(), schedule: None };
+                match exec::run_program(w, &spec, &program, how, &ProgressBar::hidden(), false) {
+                    Ok(Some((report, _))) => reports.push(report),
+                    Ok(None) => return Err(Stop::Interrupted),
+                    Err(UserError(e)) => return Err(Stop::Error(e)),
                 }
                 runs += 1;
             }

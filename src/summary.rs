@@ -236,19 +236,8 @@ fn sweep_table(out: &mut String, report: &Report, all: bool) {
             k.saturating_sub(1)
         );
     }
-    let widths: Vec<usize> = (0..head.len())
-        .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([head[i].len()]).max().unwrap_or(0))
-        .collect();
-    let line = |c: &[String]| {
-        c.iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{}{c}", " ".repeat(w - c.chars().count())))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let _ = writeln!(out, "  {}", line(&head));
-    for r in &cells {
-        let _ = writeln!(out, "  {}", line(r));
+    for l in crate::units::table_lines(&head, &cells, 0) {
+        let _ = writeln!(out, "  {l}");
     }
     if picked.len() < rows.len() {
         let what = if replicated { "sets of parameters" } else { "points" };

@@ -131,8 +131,43 @@ pub fn human_pair(unit: &str, a: f64, b: f64) -> (String, String) {
     (x, y)
 }
 
+/// A table's lines, each column as wide as its widest cell: the first `left` columns
+/// left-aligned (names), the others right-aligned (figures), two spaces apart.
+pub fn table_lines(head: &[String], rows: &[Vec<String>], left: usize) -> Vec<String> {
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([head[i].chars().count()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = " ".repeat(w - c.chars().count());
+                if i < left {
+                    format!("{c}{pad}")
+                } else {
+                    format!("{pad}{c}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    std::iter::once(head).chain(rows.iter().map(|r| r.as_slice())).map(line).collect()
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn table_lines_align_names_left_and_figures_right() {
+        let head = vec!["name".to_string(), "n".to_string()];
+        let rows = vec![vec!["a".to_string(), "1,234".to_string()], vec!["µs-long".to_string(), "5".to_string()]];
+        assert_eq!(
+            table_lines(&head, &rows, 1),
+            vec!["name         n".to_string(), "a        1,234".to_string(), "µs-long      5".to_string()]
+        );
+    }
     use super::*;
 
     #[test]

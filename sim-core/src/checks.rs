@@ -109,7 +109,7 @@ fn result(c: &Check, value: Option<f64>, against: Option<f64>, held: bool) -> Ch
 
 /// Whether a single run's result saw the line's condition hold (`None`: it could not be
 /// decided). The inverse of [`result`]'s `passed`.
-fn held(r: &CheckResult) -> Option<bool> {
+pub fn held(r: &CheckResult) -> Option<bool> {
     r.value?;
     Some(if r.qualifier == Qualifier::Never { !r.passed } else { r.passed })
 }

@@ -252,10 +252,7 @@ pub fn explore(
                     against: None,
                     witness: None,
                 });
-                if r.value.is_none() {
-                    continue;
-                }
-                let held = if c.qualifier == Qualifier::Never { !r.passed } else { r.passed };
+                let Some(held) = checks::held(r) else { continue };
                 t.decided += 1;
                 if held {
                     t.held += 1;
