@@ -62,15 +62,18 @@ impl Weights {
     /// The position holding unit `r` (r < total) and `r`'s offset within it.
     pub fn find(&self, mut r: u64) -> (usize, u64) {
         debug_assert!(r < self.total, "weights: pick past the total");
+        let n = self.tree.len();
         let mut pos = 0;
-        let mut step = self.tree.len().checked_next_power_of_two().unwrap_or(0);
+        let mut step = if n == 0 { 0 } else { 1 << n.ilog2() };
+        // Branch-free descent: which way each level goes is the pick itself, so a branch on it
+        // would be mispredicted half the time.
         while step > 0 {
             let next = pos + step;
-            if next <= self.tree.len() && self.tree[next - 1] <= r {
-                r -= self.tree[next - 1];
-                pos = next;
-            }
-            step /= 2;
+            let t = if next <= n { self.tree[next - 1] } else { u64::MAX };
+            let down = t <= r;
+            r -= if down { t } else { 0 };
+            pos = if down { next } else { pos };
+            step >>= 1;
         }
         (pos, r)
     }
