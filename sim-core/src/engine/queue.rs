@@ -246,6 +246,13 @@ impl EventQueue {
             if above > FRONT_LIMIT {
                 return self.spill_then_place(key, payload);
             }
+            let mut at = at;
+            if self.front.len() == self.front.capacity() && self.head > 0 {
+                // Reuse the popped room rather than grow: a front that only ever grew would walk
+                // its live events through fresh memory, a cache miss each.
+                at -= self.head;
+                self.compact_front();
+            }
             let last = self.front[self.front.len() - 1];
             self.front.push(last);
             let front = &mut self.front[at..];
