@@ -427,6 +427,23 @@ impl Memory {
         }
     }
 
+    /// Asks the CPU for what tearing down the next VMAs of a walk in list order will read: the
+    /// record of the one after next, and the next one's anon_vma and its lock (its record was
+    /// asked for a step earlier). A walk over an mm whose VMAs were created among other mms'
+    /// touches records far apart. Changes nothing.
+    #[inline]
+    pub fn prefetch_teardown(&self, next: Option<VmaId>, after: Option<VmaId>, locks: &super::locks::LockTable) {
+        if let Some(x) = after.and_then(|v| self.vmas.get(v as usize)) {
+            super::prefetch(x);
+        }
+        if let Some(x) = next.and_then(|v| self.vmas.get(v as usize)) {
+            if let Some(a) = x.anon_vma().and_then(|a| self.anon_vmas.get(a as usize)) {
+                super::prefetch(a);
+                locks.prefetch(a.lock);
+            }
+        }
+    }
+
     pub fn present_ptes(&self, v: VmaId) -> u64 {
         self.vmas[v as usize].ptes.len()
     }

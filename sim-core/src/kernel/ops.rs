@@ -876,6 +876,7 @@ impl ExitMmap {
                     self.vma = list[self.i];
                     self.i += 1;
                     self.pc = 9;
+                    k.mem.prefetch_teardown(list.get(self.i).copied(), list.get(self.i + 1).copied(), &k.locks);
                     return Micro::Cpu(k.mem.present_ptes(self.vma) * k.cost(Cost::PteZap));
                 }
                 9 => {
