@@ -33,6 +33,28 @@ pub struct Program {
     pub checks: Vec<Check>,
 }
 
+impl Program {
+    /// The VMAs process `proc` maps by constant counts, through constant repeats (saturating):
+    /// a capacity hint for the model's tables, never a decision.
+    pub fn vmas_mapped(&self, proc: usize) -> u64 {
+        self.processes.get(proc).map_or(0, |d| self.block_vmas(d.body, 0))
+    }
+
+    fn block_vmas(&self, b: BlockId, depth: u32) -> u64 {
+        let Some(steps) = self.blocks.get(b as usize).filter(|_| depth < 16) else { return 0 };
+        steps.iter().fold(0u64, |n, s| {
+            n.saturating_add(match &s.kind {
+                StepKind::MmapAnon { count: Value::Const(c), .. }
+                | StepKind::MmapFile { count: Value::Const(c), .. } => *c,
+                StepKind::Repeat { count: Value::Const(c), body } => {
+                    c.saturating_mul(self.block_vmas(*body, depth + 1))
+                }
+                _ => 0,
+            })
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Machine {
     pub cpus: u32,
@@ -573,4 +595,31 @@ pub struct Cond {
     pub param: String,
     pub equal: bool,
     pub value: ParamValue,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::Build;
+
+    #[test]
+    fn vmas_mapped_counts_constant_mmaps_through_constant_repeats() {
+        let mut b = Build::new(Strategy::MmTakeAllLocks);
+        let anon = |n| StepKind::MmapAnon { size: Value::Const(4096), count: Value::Const(n) };
+        let inner = b.block(vec![anon(2), StepKind::Munmap(None)]);
+        let drawn = b.block(vec![anon(7)]);
+        b.process(
+            "p",
+            3,
+            vec![
+                anon(5),
+                StepKind::Repeat { count: Value::Const(10), body: inner },
+                StepKind::Repeat { count: Value::Uniform(1, 9), body: drawn },
+                StepKind::MmapAnon { size: Value::Const(4096), count: Value::Index },
+            ],
+        );
+        // 5 + 10 × 2; a drawn repeat and a count read from $index are not counted.
+        assert_eq!(b.p.vmas_mapped(0), 25);
+        assert_eq!(b.p.vmas_mapped(1), 0, "no such process");
+    }
 }

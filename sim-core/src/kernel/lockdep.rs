@@ -139,6 +139,13 @@ impl Lockdep {
         Lockdep { on: false, ..Lockdep::default() }
     }
 
+    /// Room for `n` more lock instances, if it records anything.
+    pub fn reserve(&mut self, n: usize) {
+        if self.on {
+            self.inst.reserve(n);
+        }
+    }
+
     /// Whether it records anything.
     pub fn is_on(&self) -> bool {
         self.on

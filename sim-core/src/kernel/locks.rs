@@ -179,6 +179,12 @@ pub struct LockTable {
 }
 
 impl LockTable {
+    /// Room for `n` more locks.
+    pub fn reserve(&mut self, n: usize) {
+        self.locks.reserve(n);
+        self.info.reserve(n);
+    }
+
     pub fn add(&mut self, class: LockClass, sync: Sync, object: u32, addr: u64) -> LockId {
         let id = self.locks.len() as LockId;
         let bits = sync as u32 | (class as u32) << CLASS_SHIFT;

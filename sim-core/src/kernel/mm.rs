@@ -144,6 +144,15 @@ pub struct Mm {
     pub plan: PlanCache,
 }
 
+impl Mm {
+    /// Room for `n` VMAs in the list and its page weights.
+    pub fn reserve(&mut self, n: usize) {
+        self.vmas.reserve(n);
+        self.pages.reserve(n);
+        self.anon_pages.reserve(n);
+    }
+}
+
 /// A lock-all plan kept with the layout it was built at. Derived from the mm's state, so not
 /// part of it: a state hash leaves it out.
 #[derive(Default)]
@@ -192,6 +201,13 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// Room for `n` VMAs, and an anon_vma each.
+    pub fn reserve(&mut self, n: usize) {
+        self.vmas.reserve(n);
+        self.dead.reserve(n.div_ceil(64));
+        self.anon_vmas.reserve(n);
+    }
+
     #[inline]
     pub fn vma(&self, v: VmaId) -> &Vma {
         &self.vmas[v as usize]

@@ -111,6 +111,8 @@ pub struct Kernel<'p> {
     /// Epoch marks per lock, for de-duplicating locks while building a plan.
     pub lock_mark: Vec<u32>,
     pub mark_epoch: u32,
+    /// VMAs' room the processes' mms may still reserve (see [`Kernel::new`]).
+    reserve_budget: u64,
 }
 
 impl<'p> Kernel<'p> {
@@ -156,7 +158,18 @@ impl<'p> Kernel<'p> {
             lock_stats: lock_stat::LockStats::new(lock_stat_instances),
             lock_mark: Vec::new(),
             mark_epoch: 0,
+            reserve_budget: 0,
         };
+        // Room for the VMAs the processes map by constant counts (and an anon_vma and its lock
+        // each), so the tables do not grow, copying themselves, as the run maps them.
+        let vmas = (0..p.processes.len())
+            .map(|i| u64::from(p.processes[i].instances).saturating_mul(p.vmas_mapped(i)))
+            .fold(0, u64::saturating_add)
+            .min(limits.max_live_vmas) as usize;
+        k.mem.reserve(vmas);
+        k.locks.reserve(vmas);
+        k.lockdep.reserve(vmas);
+        k.reserve_budget = vmas as u64;
         for (i, f) in p.files.iter().enumerate() {
             let mut rng = Stream::new(seed, Entity::new(domain::FILE, i as u64, 0));
             let lock = Self::add_rmap_lock(&mut k.locks, p, LockClass::IMmap, i as u32, &mut rng);
@@ -756,6 +769,9 @@ pub fn spawn_process(k: &mut Kernel, proc: u32, index: u32) -> Option<TaskId> {
         Entity::new(domain::SLAB, proc as u64, index as u64),
     )?;
     let mm = k.new_mm(t);
+    let room = k.p.vmas_mapped(proc as usize).min(k.reserve_budget);
+    k.reserve_budget -= room;
+    k.mem.mm_mut(mm).reserve(room as usize);
     let task = &mut k.tasks[t as usize];
     task.mm = Some(mm);
     task.index = index;

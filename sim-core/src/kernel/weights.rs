@@ -28,6 +28,11 @@ impl Weights {
         self.tree.is_empty()
     }
 
+    /// Room for `n` more positions.
+    pub fn reserve(&mut self, n: usize) {
+        self.tree.reserve(n);
+    }
+
     /// Adds a position at the end.
     pub fn push(&mut self, w: u64) {
         let i = self.tree.len() + 1;
