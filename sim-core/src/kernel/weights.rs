@@ -74,6 +74,14 @@ impl Weights {
         // would be mispredicted half the time.
         while step > 0 {
             let next = pos + step;
+            // Ask for both entries the next level may read while this one's is compared, so the
+            // descent waits on one cache line at a time instead of one per level.
+            let half = step >> 1;
+            if half > 0 {
+                for x in [self.tree.get(pos + half - 1), self.tree.get(next + half - 1)].into_iter().flatten() {
+                    super::prefetch(x);
+                }
+            }
             let t = if next <= n { self.tree[next - 1] } else { u64::MAX };
             let down = t <= r;
             r -= if down { t } else { 0 };
