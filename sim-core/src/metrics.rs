@@ -234,8 +234,7 @@ impl Samples {
             if older.len() > 2 * newer.len() {
                 break;
             }
-            let (Some(newer), Some(older)) = (self.runs.pop(), self.runs.pop()) else { unreachable!("two runs") };
-            self.runs.push(merge(&older, &newer));
+            self.merge_newest();
         }
     }
 
@@ -243,9 +242,14 @@ impl Samples {
     fn collapse(&mut self) {
         self.fold();
         while self.runs.len() >= 2 {
-            let (Some(newer), Some(older)) = (self.runs.pop(), self.runs.pop()) else { unreachable!("two runs") };
-            self.runs.push(merge(&older, &newer));
+            self.merge_newest();
         }
+    }
+
+    /// Merges the two newest runs into one.
+    fn merge_newest(&mut self) {
+        let (Some(newer), Some(older)) = (self.runs.pop(), self.runs.pop()) else { unreachable!("two runs") };
+        self.runs.push(merge(&older, &newer));
     }
 
     pub fn len(&self) -> u64 {
