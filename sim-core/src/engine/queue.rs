@@ -216,50 +216,57 @@ impl EventQueue {
         self.head = 0;
     }
 
-    /// Inserts out of order: moves the shorter side of the live front, the popped room below
-    /// `head` being free. (With a few tasks each keeping one wake-up pending, most pushes come
-    /// here: the moves are short, done in place rather than by a call to memmove.)
+    /// Inserts out of order (before the front's last event): moves the shorter side of
+    /// the live front by one, the popped room below `head` being free. One comparison with the
+    /// middle event picks the side, and the move and the search are one pass from that side's
+    /// end, so an insert costs what it moves. (With a few tasks each keeping one wake-up
+    /// pending, most pushes come here and land a few events from one end.)
     fn insert_front(&mut self, key: u64, payload: u64) {
-        // Gallop from the head: short delays land near it.
-        let live = &self.front[self.head..];
-        let mut lo = 0;
-        let mut step = 1;
-        while lo + step < live.len() && live[lo + step].0 <= key {
-            lo += step;
-            step *= 2;
+        let live = self.front.len() - self.head;
+        if live > 2 * FRONT_LIMIT {
+            return self.insert_far(key, payload);
         }
-        let hi = (lo + step).min(live.len());
-        let at = self.head + lo + live[lo..hi].partition_point(|&(k, _)| k <= key);
-        let below = at - self.head;
-        let above = self.front.len() - at;
-        if self.head > 0 && below <= above {
-            if below > FRONT_LIMIT {
-                return self.spill_then_place(key, payload);
-            }
-            let front = &mut self.front[self.head - 1..at];
-            for i in 0..front.len() - 1 {
-                front[i] = front[i + 1];
-            }
-            front[front.len() - 1] = (key, payload);
+        let mid = self.head + live / 2;
+        if self.head > 0 && key < self.front[mid].0 {
+            // Into the lower half: the events before it step down into the popped room.
             self.head -= 1;
-        } else {
-            if above > FRONT_LIMIT {
-                return self.spill_then_place(key, payload);
+            let mut i = self.head;
+            while self.front[i + 1].0 <= key {
+                self.front[i] = self.front[i + 1];
+                i += 1;
             }
-            let mut at = at;
+            self.front[i] = (key, payload);
+        } else {
             if self.front.len() == self.front.capacity() && self.head > 0 {
                 // Reuse the popped room rather than grow: a front that only ever grew would walk
                 // its live events through fresh memory, a cache miss each.
-                at -= self.head;
                 self.compact_front();
             }
-            let last = self.front[self.front.len() - 1];
-            self.front.push(last);
-            let front = &mut self.front[at..];
-            for i in (1..front.len() - 1).rev() {
-                front[i] = front[i - 1];
+            let mut i = self.front.len();
+            self.front.push((key, payload));
+            while i > self.head && self.front[i - 1].0 > key {
+                self.front[i] = self.front[i - 1];
+                i -= 1;
             }
-            front[0] = (key, payload);
+            self.front[i] = (key, payload);
+        }
+    }
+
+    /// Inserts into a long front: spills it if the shorter side is too long to move.
+    #[cold]
+    fn insert_far(&mut self, key: u64, payload: u64) {
+        let at = self.head + self.front[self.head..].partition_point(|&(k, _)| k <= key);
+        let below = at - self.head;
+        let above = self.front.len() - at;
+        if below.min(above) > FRONT_LIMIT {
+            return self.spill_then_place(key, payload);
+        }
+        if self.head > 0 && below <= above {
+            self.front[self.head - 1..at].rotate_left(1);
+            self.head -= 1;
+            self.front[at - 1] = (key, payload);
+        } else {
+            self.front.insert(at, (key, payload));
         }
     }
 
