@@ -23,37 +23,44 @@ fn v13_cmp(v: &[u64], i: usize, j: usize) -> Ordering {
 pub fn v13_heap_sort(v: &mut [u64]) -> u64 {
     let n = v.len();
     let mut comparisons = 0u64;
-    let mut cmp = |v: &[u64], i: usize, j: usize| {
-        comparisons += 1;
-        v13_cmp(v, i, j)
-    };
     if n < 2 {
         return 0;
     }
     // heapify: for (i = num/2 - 1; i >= 0; i--) sift down within [0, n)
     for i in (0..n / 2).rev() {
-        sift_down(v, i, n, &mut cmp);
+        comparisons += sift_down(v, i, n);
     }
     // sort: for (i = n - 1; i > 0; i--) { swap(0, i); sift down within [0, i) }
     for i in (1..n).rev() {
         v.swap(0, i);
-        sift_down(v, 0, i, &mut cmp);
+        comparisons += sift_down(v, 0, i);
     }
     comparisons
 }
 
-fn sift_down(v: &mut [u64], mut r: usize, end: usize, cmp: &mut impl FnMut(&[u64], usize, usize) -> Ordering) {
+/// lib/sort.c's sift-down of slot `r` within `[0, end)`; returns the comparisons made.
+///
+/// Every comparison here is between two different slots, where v13's comparator is `<` on the
+/// values (`Less` or `Greater`, never `Equal`: see [`v13_cmp`]). The pick of the larger child is
+/// the data itself, so it is made without a branch (a branch would be mispredicted half the time).
+fn sift_down(v: &mut [u64], mut r: usize, end: usize) -> u64 {
+    let mut comparisons = 0;
     while r * 2 + 1 < end {
-        let mut c = r * 2 + 1;
-        if c < end - 1 && cmp(v, c, c + 1) == Ordering::Less {
-            c += 1;
-        }
-        if cmp(v, r, c) != Ordering::Less {
+        let c = r * 2 + 1;
+        // `if (c < n - size && cmp(base + c, base + c + size) < 0) c += size;`
+        let both = c < end - 1;
+        let right = c + both as usize;
+        comparisons += 1 + both as u64;
+        debug_assert!(!both || (v13_cmp(v, c, right) == Ordering::Less) == (v[c] < v[right]));
+        let c = c + (v[c] < v[right]) as usize;
+        // `if (cmp(base + r, base + c) >= 0) break;`
+        if v[r] >= v[c] {
             break;
         }
         v.swap(r, c);
         r = c;
     }
+    comparisons
 }
 
 #[cfg(test)]
@@ -80,7 +87,49 @@ mod tests {
         assert_eq!(v13_heap_sort(&mut one), 0);
     }
 
+    /// lib/sort.c's heap sort as written, every comparison through v13's comparator.
+    fn reference_sort(v: &mut [u64]) -> u64 {
+        let mut comparisons = 0u64;
+        let mut cmp = |v: &[u64], i: usize, j: usize| {
+            comparisons += 1;
+            v13_cmp(v, i, j)
+        };
+        let n = v.len();
+        let sift = |v: &mut [u64], mut r: usize, end: usize, cmp: &mut dyn FnMut(&[u64], usize, usize) -> Ordering| {
+            while r * 2 + 1 < end {
+                let mut c = r * 2 + 1;
+                if c < end - 1 && cmp(v, c, c + 1) == Ordering::Less {
+                    c += 1;
+                }
+                if cmp(v, r, c) != Ordering::Less {
+                    break;
+                }
+                v.swap(r, c);
+                r = c;
+            }
+        };
+        if n < 2 {
+            return 0;
+        }
+        for i in (0..n / 2).rev() {
+            sift(v, i, n, &mut cmp);
+        }
+        for i in (1..n).rev() {
+            v.swap(0, i);
+            sift(v, 0, i, &mut cmp);
+        }
+        comparisons
+    }
+
     proptest! {
+        /// The branch-free sift-down makes lib/sort.c's moves and counts its comparisons.
+        #[test]
+        fn matches_the_comparator_written_out(v in proptest::collection::vec(0u64..40, 0..400)) {
+            let (mut a, mut b) = (v.clone(), v);
+            prop_assert_eq!(v13_heap_sort(&mut a), reference_sort(&mut b));
+            prop_assert_eq!(a, b);
+        }
+
         /// With duplicates (many VMAs share one anon_vma or file), the result is non-decreasing,
         /// so duplicates are adjacent and mm_lock's skip-and-BUG_ON pass holds.
         #[test]
