@@ -311,10 +311,21 @@ impl Memory {
         m.anon_pages.rebuild(m.vmas.iter().map(|v| weight(v, true)));
     }
 
+    /// exit_mmap has begun on mm `m`: no task has it as its mm any more, so nothing touches its
+    /// pages again, and the page weights that pick them go (the VMAs' removals need not update
+    /// them one by one).
+    pub fn begin_exit(&mut self, m: MmId) {
+        let mm = &mut self.mms[m as usize];
+        mm.exiting = true;
+        mm.pages = Weights::default();
+        mm.anon_pages = Weights::default();
+    }
+
     /// A page of mm `m` within `scope`, every page equally likely, for `r` drawn below the
     /// scope's page count ([`Memory::scope_pages`]).
     pub fn page_at(&self, m: MmId, scope: TouchScope, r: u64) -> (VmaId, u64) {
         let mm = &self.mms[m as usize];
+        debug_assert!(!mm.exiting, "a touch of an mm under exit_mmap");
         match scope {
             TouchScope::Mm | TouchScope::Anon => {
                 let w = if scope == TouchScope::Mm { &mm.pages } else { &mm.anon_pages };
@@ -369,9 +380,12 @@ impl Memory {
         let m = &mut self.mms[mm as usize];
         m.map_count -= 1;
         m.layout = m.layout.wrapping_add(1);
-        m.pages.sub(pos, pages);
-        if file.is_none() {
-            m.anon_pages.sub(pos, pages);
+        // An exiting mm's weights are gone (see `Memory::begin_exit`).
+        if !m.exiting {
+            m.pages.sub(pos, pages);
+            if file.is_none() {
+                m.anon_pages.sub(pos, pages);
+            }
         }
         // exit_mmap walks the list by position while it removes: no compaction under it.
         if !m.exiting && m.vmas.len() > 64 && (m.map_count as usize) < m.vmas.len() / 2 {

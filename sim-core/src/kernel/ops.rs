@@ -806,7 +806,7 @@ impl ExitMmap {
             match self.pc {
                 0 => {
                     k.record(t, TraceKind::OpBegin("exit_mmap"));
-                    k.mem.mm_mut(self.mm).exiting = true;
+                    k.mem.begin_exit(self.mm);
                     self.pc = 1;
                 }
                 // mmu_notifier_release: unlink each notifier and call its ->release.
