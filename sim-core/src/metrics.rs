@@ -169,9 +169,16 @@ fn merge(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
 }
 
 /// Sorts `v` ascending: a least-significant-digit radix sort in 11-bit digits over just the bits
-/// in which the values differ (latencies in ns take three or four passes).
+/// in which the values differ (latencies in ns take three or four passes), or, for a few
+/// values, a comparison sort.
 fn radix_sort(v: &mut Vec<u64>, tmp: &mut Vec<u64>) {
     const BITS: u32 = 11;
+    if v.len() <= 1 << 9 {
+        // Short (most histograms of a run, at its end): a pass's 2048 counters would cost more
+        // than the values.
+        v.sort_unstable();
+        return;
+    }
     let (any, all) = v.iter().fold((0u64, u64::MAX), |(o, a), &x| (o | x, a & x));
     let differ = any ^ all;
     if differ == 0 {
