@@ -79,7 +79,8 @@ pub struct PteTable {
     ptes: Vec<Pte>,
     /// Free records, reused last-freed first.
     free: Vec<PteId>,
-    /// Linear probing, capacity a power of two, at most three quarters full.
+    /// Linear probing, capacity a power of two, at most half full (at three quarters, a miss
+    /// probes about eight entries; at half, two or three).
     index: Vec<Entry>,
     used: usize,
     /// Every present pte once, in the order reclaim draws from.
@@ -207,7 +208,7 @@ impl PteTable {
         if let Some(id) = self.find(v, page) {
             return (id, false);
         }
-        if (self.used + 1) * 4 > self.index.len() * 3 {
+        if (self.used + 1) * 2 > self.index.len() {
             self.grow();
         }
         let slot = self.present.len() as u32;
