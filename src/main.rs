@@ -75,8 +75,8 @@ fn keep_freed_memory() {
     unsafe {
         // Blocks under 16 MiB come from the heap and go back to it; larger ones (a 10^6-VMA
         // point's tables) are still mapped and unmapped whole, and grow by remapping rather than
-        // copying, so such a point's peak stays near its live data (195 MB at 10^6 VMAs, against
-        // 179 MB with glibc's defaults).
+        // copying, so such a point's peak stays near its live data (180 MB at 10^6 VMAs, against
+        // 175 MB with glibc's defaults).
         libc::mallopt(libc::M_MMAP_THRESHOLD, 16 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
     }

@@ -144,15 +144,6 @@ pub struct Mm {
     pub plan: PlanCache,
 }
 
-impl Mm {
-    /// Room for `n` VMAs in the list and its page weights.
-    pub fn reserve(&mut self, n: usize) {
-        self.vmas.reserve(n);
-        self.pages.reserve(n);
-        self.anon_pages.reserve(n);
-    }
-}
-
 /// A lock-all plan kept with the layout it was built at. Derived from the mm's state, so not
 /// part of it: a state hash leaves it out.
 #[derive(Default)]
@@ -184,6 +175,13 @@ impl Mm {
             anon_pages: Weights::default(),
             plan: PlanCache::default(),
         }
+    }
+
+    /// Room for `n` VMAs in the list and its page weights.
+    pub fn reserve(&mut self, n: usize) {
+        self.vmas.reserve(n);
+        self.pages.reserve(n);
+        self.anon_pages.reserve(n);
     }
 }
 
