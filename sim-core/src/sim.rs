@@ -692,6 +692,7 @@ impl<'p> Sim<'p> {
         let mut k = k;
         k.metrics.add(crate::metrics::Metric::LockdepCycles, k.lockdep.cycles.len() as u64);
         k.metrics.add(crate::metrics::Metric::LockdepNesting, k.lockdep.nested_classes());
+        k.metrics.add(crate::metrics::Metric::LockAcquisitions, k.lock_stats.acquisitions());
         let lockdep = lockdep_report(&k);
         let (lock_stat, lock_stat_instances) = k.lock_stats.rows(|l| k.lock_name(l));
         let lockdep_on = k.lockdep.is_on();

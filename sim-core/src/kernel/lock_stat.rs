@@ -100,6 +100,11 @@ impl LockStats {
         self.each(class, l, |s| span(&mut s.hold_min, &mut s.hold_max, &mut s.hold_total, &mut s.holds, held_ns));
     }
 
+    /// Acquisitions of every class (the report's `lock.acquisitions`).
+    pub fn acquisitions(&self) -> u64 {
+        self.classes.iter().map(|s| s.acquisitions).sum()
+    }
+
     /// Rows for the report: every class, in class order (lockdep's names); then, if kept, every
     /// lock that was acquired, named by `name`, in lock order.
     pub fn rows(&self, name: impl Fn(LockId) -> String) -> (Vec<LockStatRow>, Vec<LockStatRow>) {

@@ -145,6 +145,34 @@ pub struct Hold {
     pub exclusive: bool,
 }
 
+/// A release: the hold it ended, and what its bookkeeping needs from the lock and the task.
+#[derive(Clone, Copy, Debug)]
+pub struct Released {
+    pub hold: Hold,
+    pub class: LockClass,
+    pub spin: bool,
+    /// Spinlocks the task still holds.
+    pub spins: u32,
+    /// The lock has waiters to hand it to.
+    pub waiters: bool,
+}
+
+/// A grant, as [`LockTable::taken`] reads it: the lock's class and kind, whether its previous
+/// acquirer ran on another CPU, and how many locks (and spinlocks) the task now holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Taken {
+    pub class: LockClass,
+    pub spin: bool,
+    pub bounce: bool,
+    pub held: u32,
+    pub spins: u32,
+}
+
+#[inline]
+fn class_of(bits: u32) -> LockClass {
+    LockClass::ALL[((bits & CLASS_MASK) >> CLASS_SHIFT) as usize]
+}
+
 /// A waiter that received the lock on a release, and how long it waited.
 #[derive(Hash, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Granted {
@@ -223,7 +251,7 @@ impl LockTable {
 
     #[inline]
     pub fn class(&self, l: LockId) -> LockClass {
-        LockClass::ALL[((self.locks[l as usize].bits & CLASS_MASK) >> CLASS_SHIFT) as usize]
+        class_of(self.locks[l as usize].bits)
     }
 
     /// Index of the object owning the lock (mm, file, anon_vma), for names in reports.
@@ -329,8 +357,24 @@ impl LockTable {
         let spin = lock.bits & SYNC_MASK == Sync::Spin as u32;
         let ts = &mut self.tasks[t as usize];
         ts.held += 1;
-        if spin {
-            ts.spins += 1;
+        ts.spins += u32::from(spin);
+    }
+
+    /// What the bookkeeping of a grant needs, read off the lock and its new holder in one go;
+    /// records `cpu` as the lock's last acquirer.
+    #[inline]
+    pub fn taken(&mut self, t: TaskId, l: LockId, cpu: u32) -> Taken {
+        let lock = &mut self.locks[l as usize];
+        let bits = lock.bits;
+        let last = bits >> CPU_SHIFT;
+        lock.bits = (bits & ((1 << CPU_SHIFT) - 1)) | (cpu.min(CPU_MAX) + 1) << CPU_SHIFT;
+        let ts = &self.tasks[t as usize];
+        Taken {
+            class: class_of(bits),
+            spin: bits & SYNC_MASK == Sync::Spin as u32,
+            bounce: last != 0 && last - 1 != cpu,
+            held: ts.held,
+            spins: ts.spins,
         }
     }
 
@@ -359,10 +403,9 @@ impl LockTable {
         Acquire::Blocked { cycle: self.find_cycle(t) }
     }
 
-    /// Releases `t`'s hold on `l` and hands the lock to the waiters now entitled to it, in FIFO
-    /// order (one writer, or a run of readers), appending them to `granted`. Returns how long the
-    /// hold lasted.
-    pub fn release(&mut self, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) -> Hold {
+    /// Releases `t`'s hold on `l`. Returns how long the hold lasted and what the release's
+    /// bookkeeping needs; if the lock has waiters, [`LockTable::hand_off`] is next.
+    pub fn release(&mut self, t: TaskId, l: LockId, now: u64) -> Released {
         let lock = &mut self.locks[l as usize];
         let hold;
         if lock.bits & READ == 0 {
@@ -390,19 +433,18 @@ impl LockTable {
             self.free_reads.push(at);
             hold = Hold { ns: now - since, exclusive: false };
         }
-        let spin = self.locks[l as usize].bits & SYNC_MASK == Sync::Spin as u32;
+        let lock = &self.locks[l as usize];
+        let spin = lock.bits & SYNC_MASK == Sync::Spin as u32;
+        let (class, waiters) = (class_of(lock.bits), lock.wait_tail != NONE);
         let ts = &mut self.tasks[t as usize];
         ts.held -= 1;
-        if spin {
-            ts.spins -= 1;
-        }
-        if self.locks[l as usize].wait_tail != NONE {
-            self.hand_off(l, now, granted);
-        }
-        hold
+        ts.spins -= u32::from(spin);
+        Released { hold, class, spin, spins: ts.spins, waiters }
     }
 
-    fn hand_off(&mut self, l: LockId, now: u64, granted: &mut Vec<Granted>) {
+    /// Hands a released lock to the waiters now entitled to it, in FIFO order (one writer, or a
+    /// run of readers), appending them to `granted`.
+    pub fn hand_off(&mut self, l: LockId, now: u64, granted: &mut Vec<Granted>) {
         loop {
             let lock = &self.locks[l as usize];
             let tail = lock.wait_tail;
@@ -501,6 +543,13 @@ impl LockTable {
 mod tests {
     use super::*;
 
+    /// A release and its hand-off, as the kernel makes them.
+    fn release(lt: &mut LockTable, t: TaskId, l: LockId, now: u64, granted: &mut Vec<Granted>) {
+        if lt.release(t, l, now).waiters {
+            lt.hand_off(l, now, granted);
+        }
+    }
+
     fn table(tasks: u32) -> LockTable {
         let mut lt = LockTable::default();
         for t in 0..tasks {
@@ -520,12 +569,12 @@ mod tests {
         let mut g = Vec::new();
         for (holder, next) in [(0, 1), (1, 2), (2, 3)] {
             g.clear();
-            lt.release(holder, l, 10, &mut g);
+            release(&mut lt, holder, l, 10, &mut g);
             assert_eq!(g, vec![Granted { task: next, waited_ns: 10 - next as u64 }]);
         }
         assert_eq!(lt.spins(3), 1);
         g.clear();
-        lt.release(3, l, 11, &mut g);
+        release(&mut lt, 3, l, 11, &mut g);
         assert!(g.is_empty() && lt.is_free(l));
     }
 
@@ -539,10 +588,10 @@ mod tests {
         assert!(matches!(lt.acquire(2, l, Mode::Read, 0), Acquire::Blocked { .. }));
         assert!(matches!(lt.acquire(3, l, Mode::Read, 0), Acquire::Blocked { .. }));
         let mut g = Vec::new();
-        lt.release(0, l, 5, &mut g);
+        release(&mut lt, 0, l, 5, &mut g);
         assert_eq!(g.iter().map(|x| x.task).collect::<Vec<_>>(), vec![1]);
         g.clear();
-        lt.release(1, l, 6, &mut g);
+        release(&mut lt, 1, l, 6, &mut g);
         assert_eq!(g.iter().map(|x| x.task).collect::<Vec<_>>(), vec![2, 3]);
         assert_eq!(lt.spins(2), 0);
     }

@@ -437,29 +437,28 @@ impl<'p> Kernel<'p> {
     }
 
     fn note_acquired(&mut self, t: TaskId, l: LockId) {
-        let now = self.now();
-        let spin = self.locks.sync(l) == Sync::Spin;
-        let class = self.locks.class(l);
-        let cpu = self.tasks[t as usize].cpu;
-        self.lock_stats.acquired(class, l, self.locks.last_cpu(l).is_some_and(|c| c != cpu));
-        self.locks.set_last_cpu(l, cpu);
-        self.lockdep.acquired(t, l, class, self.tasks[t as usize].line);
-        self.metrics.inc(Metric::LockAcquisitions);
-        if spin {
-            let spins = self.locks.spins(t);
-            if spins == 1 {
-                self.tasks[t as usize].preempt_since = now;
+        let task = &self.tasks[t as usize];
+        let (cpu, line) = (task.cpu, task.line);
+        let got = self.locks.taken(t, l, cpu);
+        self.lock_stats.acquired(got.class, l, got.bounce);
+        self.lockdep.acquired(t, l, got.class, line);
+        if got.spin {
+            if got.spins == 1 {
+                self.tasks[t as usize].preempt_since = self.sched.now();
             }
-            self.metrics.peak(Metric::LockMaxHeld, spins as u64);
-            if spins == 256 {
+            self.metrics.peak(Metric::LockMaxHeld, got.spins as u64);
+            if got.spins == 256 {
                 self.metrics.inc(Metric::PreemptOverflow);
             }
         }
-        let held = self.locks.held(t);
         // lockdep: 48 held locks; mm_take_all_locks' nest annotation lets one class go to 2048.
-        let limit = if self.nest_annotated(t, class) { 2048 + 3 } else { 48 };
-        if held == limit + 1 && self.lockdep.is_on() {
-            self.metrics.inc(Metric::LockdepOverflow);
+        const LIMIT: u32 = 48;
+        const NESTED_LIMIT: u32 = 2048 + 3;
+        if (got.held == LIMIT + 1 || got.held == NESTED_LIMIT + 1) && self.lockdep.is_on() {
+            let limit = if self.nest_annotated(t, got.class) { NESTED_LIMIT } else { LIMIT };
+            if got.held == limit + 1 {
+                self.metrics.inc(Metric::LockdepOverflow);
+            }
         }
         self.record(t, TraceKind::Acquired(l));
     }
@@ -503,25 +502,29 @@ impl<'p> Kernel<'p> {
     /// Releases `l` and hands it to the waiters entitled to it.
     pub fn unlock(&mut self, t: TaskId, l: LockId) {
         let now = self.now();
-        let spin = self.locks.sync(l) == Sync::Spin;
-        let mut granted = std::mem::take(&mut self.granted);
-        granted.clear();
-        let hold = self.locks.release(t, l, now, &mut granted);
-        if hold.exclusive {
-            self.metrics.sample(Metric::LockHold, hold.ns);
+        let r = self.locks.release(t, l, now);
+        if r.hold.exclusive {
+            self.metrics.sample(Metric::LockHold, r.hold.ns);
         }
-        let class = self.locks.class(l);
-        self.lock_stats.released(class, l, hold.ns);
-        self.lockdep.released(t, l, class);
+        self.lock_stats.released(r.class, l, r.hold.ns);
+        self.lockdep.released(t, l, r.class);
         self.record(t, TraceKind::Released(l));
-        if spin && self.locks.spins(t) == 0 {
+        if r.spin && r.spins == 0 {
             let since = self.tasks[t as usize].preempt_since;
             self.metrics.sample(Metric::PreemptOff, now - since);
         }
-        for g in &granted {
-            self.granted_to(g.task, l, g.waited_ns);
+        if r.waiters {
+            let mut granted = std::mem::take(&mut self.granted);
+            granted.clear();
+            self.locks.hand_off(l, now, &mut granted);
+            for g in &granted {
+                self.granted_to(g.task, l, g.waited_ns);
+            }
+            self.granted = granted;
+        } else {
+            // As a hand-off to no one leaves it (the buffer is part of an explored state).
+            self.granted.clear();
         }
-        self.granted = granted;
     }
 
     fn granted_to(&mut self, u: TaskId, l: LockId, waited_ns: u64) {
