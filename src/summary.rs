@@ -248,16 +248,67 @@ fn sweep_table(out: &mut String, report: &Report, all: bool) {
             rows.len()
         );
     }
-    // Points that did not complete, by how they ended: a few named, the rest counted.
+    // Points that did not complete, by how they ended: a few sets of parameters named (with
+    // their seeds when there are several), the rest counted.
     for e in [End::Deadlock, End::Horizon, End::EventBudget] {
-        let stopped: Vec<&PointReport> = report.points.iter().filter(|p| p.end == e).collect();
-        if stopped.is_empty() {
+        let groups = stopped_groups(&report.points, e);
+        if groups.is_empty() {
             continue;
         }
-        let named: Vec<String> = stopped.iter().take(3).map(|p| crate::exec::describe(&p.params)).collect();
-        let more = if stopped.len() > 3 { format!(" and {} more", stopped.len() - 3) } else { String::new() };
+        let named: Vec<String> = groups.iter().take(3).map(|g| g.describe(replicated)).collect();
+        let more = if groups.len() > 3 {
+            let what = if replicated { "sets of parameters" } else { "points" };
+            format!(" and {} more {what}", groups.len() - 3)
+        } else {
+            String::new()
+        };
         let _ = writeln!(out, "  {}: {}{more}", end(e), named.join("; "));
     }
+}
+
+/// The points of one set of parameters that ended one way, among all of that set's seeds.
+struct Stopped {
+    params: String,
+    seeds: Vec<u64>,
+    of: usize,
+}
+
+impl Stopped {
+    fn describe(&self, replicated: bool) -> String {
+        if !replicated {
+            return self.params.clone();
+        }
+        let seeds = match self.seeds.as_slice() {
+            all if all.len() == self.of => format!("all {} seeds", self.of),
+            [one] => format!("seed {one} of {}", self.of),
+            few if few.len() <= 4 => {
+                let list: Vec<String> = few.iter().map(|s| s.to_string()).collect();
+                format!("seeds {} of {}", list.join(", "), self.of)
+            }
+            many => format!("{} of {} seeds", many.len(), self.of),
+        };
+        format!("{} ({seeds})", self.params)
+    }
+}
+
+/// The points that ended as `e`, grouped by their parameters in the order the sets first appear.
+fn stopped_groups(points: &[PointReport], e: End) -> Vec<Stopped> {
+    let mut groups: Vec<Stopped> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for p in points {
+        let params = crate::exec::describe(&p.params);
+        let at = *index.entry(params.clone()).or_insert_with(|| {
+            groups.push(Stopped { params, seeds: Vec::new(), of: 0 });
+            groups.len() - 1
+        });
+        let g = &mut groups[at];
+        g.of += 1;
+        if p.end == e {
+            g.seeds.push(p.seed);
+        }
+    }
+    groups.retain(|g| !g.seeds.is_empty());
+    groups
 }
 
 /// The steps that did nothing, one per workload line and kind over every point: `FILE:LINE: what
@@ -503,5 +554,15 @@ mod tests {
         assert_eq!(cell_ci("", &same), "3 ± 0");
         let one = stats::interval(&[16_384.0]).expect("interval");
         assert_eq!(cell_ci("bytes", &one), "16.0 KiB");
+    }
+
+    #[test]
+    fn stopped_points_are_named_once_per_set_of_parameters_with_their_seeds() {
+        let stopped = |seeds: &[u64], of| Stopped { params: "strategy=unsorted".into(), seeds: seeds.to_vec(), of };
+        assert_eq!(stopped(&[4], 1).describe(false), "strategy=unsorted");
+        assert_eq!(stopped(&[1, 2, 3], 3).describe(true), "strategy=unsorted (all 3 seeds)");
+        assert_eq!(stopped(&[7], 20).describe(true), "strategy=unsorted (seed 7 of 20)");
+        assert_eq!(stopped(&[1, 5, 9], 20).describe(true), "strategy=unsorted (seeds 1, 5, 9 of 20)");
+        assert_eq!(stopped(&[1, 2, 3, 4, 5], 20).describe(true), "strategy=unsorted (5 of 20 seeds)");
     }
 }
