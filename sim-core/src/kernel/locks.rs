@@ -284,12 +284,6 @@ impl LockTable {
         (c != 0).then(|| c - 1)
     }
 
-    #[inline]
-    pub fn set_last_cpu(&mut self, l: LockId, cpu: u32) {
-        let bits = &mut self.locks[l as usize].bits;
-        *bits = (*bits & ((1 << CPU_SHIFT) - 1)) | (cpu.min(CPU_MAX) + 1) << CPU_SHIFT;
-    }
-
     /// The task that held the lock last (warm or cold acquire).
     #[inline]
     pub fn last_holder(&self, l: LockId) -> Option<TaskId> {
