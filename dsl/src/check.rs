@@ -887,6 +887,14 @@ impl Checker<'_> {
                     Ok(t) => typed.push(t),
                     Err(e) => self.err(v.span, e.0, e.1),
                 },
+                ValKind::Uniform(..) | ValKind::Exp(_) => self.err(
+                    v.span,
+                    ErrorKind::NotLiteral { what },
+                    Some(
+                        "a random value is drawn where it is used: bind its parameter, as in 'compute exp($mean)'"
+                            .into(),
+                    ),
+                ),
                 _ => self.err(v.span, ErrorKind::NotLiteral { what }, None),
             }
         }
