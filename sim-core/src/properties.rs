@@ -18,6 +18,7 @@ fn step() -> impl Strategy<Value = StepKind> {
         (1u64..3).prop_map(|n| StepKind::Mprotect(Value::Const(n))),
         (1u64..50_000).prop_map(|ns| StepKind::Compute(Value::Const(ns))),
         Just(StepKind::Unregister { driver: 0, target: Some(Target::All(0).into()) }),
+        Just(StepKind::Register { driver: 0, target: Some(Target::All(0).into()) }),
     ]
 }
 

@@ -225,7 +225,8 @@ struct Update {
     taken: u32,
     first_lock_at: u64,
     arrays: Option<(Area, Area)>,
-    /// The list change happened (for merged unregister: the notifier was still linked).
+    /// The list change happened (for register: no other register of the driver linked it
+    /// first; for merged unregister: the notifier was still linked).
     changed: bool,
     /// Skip the whole call (nothing to act on): counted in neither outcome.
     skip: bool,
@@ -613,6 +614,11 @@ impl Update {
             Kind::Register => {
                 let m = k.mem.mm_mut(self.mm);
                 let slot = &mut m.notifiers[d as usize];
+                if slot.registered {
+                    // Another register of the driver won while this one took its locks: the
+                    // driver has one notifier per mm, so this one has nothing to add.
+                    return;
+                }
                 slot.registered = true;
                 slot.ever_registered = true;
                 slot.active = 0;
@@ -654,6 +660,10 @@ impl Update {
         k.record(t, TraceKind::OpEnd(self.op_name()));
         match self.kind {
             Kind::Register => {
+                if self.ret == 0 && !self.changed {
+                    k.step_noop(t, NoopKind::RegisterAlready);
+                    return;
+                }
                 k.metrics.sample(Metric::RegisterLatency, latency);
                 if self.ret == 0 {
                     k.metrics.inc(Metric::RegisterOk);

@@ -288,3 +288,23 @@ fn lock_stat_adds_up_to_the_lock_metrics() {
     let contentions: u64 = r.lock_stat.iter().map(|s| s.contentions).sum();
     assert!(contentions >= count);
 }
+
+/// Two tasks register one driver on one mm at once: both find it unregistered and queue for the
+/// locks, the first links the driver's one notifier, the second finds it linked and adds nothing.
+/// One registration, ended by one ->release, and one no-op: never two successes for one notifier.
+#[test]
+fn concurrent_registers_of_one_driver_link_one_notifier() {
+    for strategy in [Strategy::MmLock, Strategy::MmLockSlow, Strategy::MmTakeAllLocks, Strategy::Unsorted] {
+        let mut b = Build::new(strategy);
+        let kvm = b.driver("kvm", 150, false);
+        let owner = b.process("owner", 1, vec![anon(4096, 64), StepKind::Compute(Value::Const(2_000_000))]);
+        let of_owner = StepKind::Register { driver: kvm, target: Some(Target::All(owner).into()) };
+        b.process("attach", 2, vec![of_owner]);
+        let r = b.run(1).report;
+        assert_eq!(scalar(&r, "register.ok"), 1, "{strategy:?}");
+        assert_eq!(scalar(&r, "release.calls"), 1, "{strategy:?}");
+        let already: u64 =
+            r.noops.iter().filter(|n| n.kind == crate::report::NoopKind::RegisterAlready).map(|n| n.count).sum();
+        assert_eq!(already, 1, "{strategy:?}");
+    }
+}
