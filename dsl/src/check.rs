@@ -1846,7 +1846,11 @@ impl Checker<'_> {
     /// parameter, VALUE a literal of its kind.
     fn param_literal(&mut self, name: &ast::Name, value: &Val) -> Option<ParamValue> {
         let ValKind::Lit(lit) = &value.kind else {
-            self.err(value.span, ErrorKind::NotWrittenOut { expected: "a value" }, None);
+            let kind = match value.kind {
+                ValKind::Uniform(..) | ValKind::Exp(_) => ErrorKind::NotLiteral { what: "compared" },
+                _ => ErrorKind::NotWrittenOut { expected: "a value" },
+            };
+            self.err(value.span, kind, None);
             return None;
         };
         if name.text == "strategy" {

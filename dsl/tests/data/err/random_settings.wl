@@ -8,6 +8,8 @@ driver gru {
 option lock_kind exp(3)
 param mean = exp(50us)
 sweep n = [1, uniform(2, 8)]
+sweep m = [1, 2]
 process p {
   touch 1
 }
+expect register.ok == 0 when m == exp(3)
