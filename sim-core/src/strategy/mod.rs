@@ -547,6 +547,10 @@ impl Update {
                 if s == Strategy::MmTakeAllLocks {
                     // The mm_count pin taken by register keeps the mm; the list lock and the
                     // hlist_unhashed test make unregister and ->release run ->release once.
+                    // This call owns the pin from here (its mmdrop() ends it): a second
+                    // unregister of the notifier meanwhile finds none and does nothing, where
+                    // the kernel would mmdrop() once too often.
+                    k.mem.mm_mut(self.mm).notifiers[d].mm_count_pin = false;
                     return slot.mm_count_pin;
                 }
                 if self.foreign && k.p.options.unregister_pins_mm {
@@ -632,9 +636,6 @@ impl Update {
             }
             Kind::Unregister => {
                 let slot = k.mem.mm(self.mm).notifiers[d as usize];
-                if merged {
-                    k.mem.mm_mut(self.mm).notifiers[d as usize].mm_count_pin = false;
-                }
                 if slot.registered {
                     unlink_notifier(k, self.mm, d, false);
                     if merged {
@@ -675,6 +676,14 @@ impl Update {
             Kind::Unregister => {
                 if raced {
                     // ->release unlinked it under us: the race is already counted.
+                    return;
+                }
+                if self.ret == 0 && !self.changed && k.strategy != Strategy::MmTakeAllLocks {
+                    // Another unregister of the driver unlinked it while this one took its
+                    // locks: nothing was left to remove. (The merged design's unregister that
+                    // finds ->release has unlinked it still drops register's mm_count pin: that
+                    // is its work, not a no-op.)
+                    k.step_noop(t, NoopKind::UnregisterNotRegistered);
                     return;
                 }
                 k.metrics.sample(Metric::UnregisterLatency, latency);

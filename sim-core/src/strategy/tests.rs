@@ -308,3 +308,33 @@ fn concurrent_registers_of_one_driver_link_one_notifier() {
         assert_eq!(already, 1, "{strategy:?}");
     }
 }
+
+/// Two tasks unregister one driver from one mm at once: the first unlinks the notifier, the
+/// second finds nothing left and is a no-op. One unregistration, and under the merged design
+/// one mmdrop() of register's mm_count pin, not two (the mm's count would go below zero).
+#[test]
+fn concurrent_unregisters_of_one_driver_unlink_once() {
+    for strategy in [Strategy::MmLock, Strategy::MmLockSlow, Strategy::MmTakeAllLocks, Strategy::Unsorted] {
+        let mut b = Build::new(strategy);
+        let kvm = b.driver("kvm", 150, false);
+        let owner =
+            b.process("owner", 1, vec![anon(4096, 64), register(kvm), StepKind::Compute(Value::Const(3_000_000))]);
+        let of_owner = StepKind::Unregister { driver: kvm, target: Some(Target::All(owner).into()) };
+        b.process("detach", 2, vec![StepKind::Sleep(Value::Const(1_000_000)), of_owner]);
+        let r = b.run(1).report;
+        assert_eq!(scalar(&r, "register.ok"), 1, "{strategy:?}");
+        assert_eq!(scalar(&r, "unregister.ok"), 1, "{strategy:?}");
+        assert_eq!(scalar(&r, "release.calls"), 0, "{strategy:?}");
+        let not_registered: u64 = r
+            .noops
+            .iter()
+            .filter(|n| n.kind == crate::report::NoopKind::UnregisterNotRegistered)
+            .map(|n| n.count)
+            .sum();
+        assert_eq!(not_registered, 1, "{strategy:?}");
+        match r.metric("unregister.latency") {
+            Some(crate::report::MetricValue::Histogram(h)) => assert_eq!(h.count, 1, "{strategy:?}"),
+            _ => panic!("unregister.latency"),
+        }
+    }
+}
