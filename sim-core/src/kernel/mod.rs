@@ -101,7 +101,8 @@ pub struct Kernel<'p> {
     pub by_target: Vec<Vec<TaskId>>,
     /// Process tasks that can still make progress; the run ends when none is left.
     pub live_processes: u32,
-    pub granted: Vec<Granted>,
+    /// Scratch for a release's hand-off, refilled at each one: not part of the state.
+    granted: Vec<Granted>,
     /// Anchored `at` actions already fired.
     pub anchor_fired: Vec<bool>,
     pub trace: Option<Trace>,
@@ -406,7 +407,6 @@ impl<'p> Kernel<'p> {
         self.deadlocks.len().hash(h);
         self.by_target.hash(h);
         self.live_processes.hash(h);
-        self.granted.hash(h);
         self.anchor_fired.hash(h);
         self.limit_error.is_some().hash(h);
     }
@@ -521,9 +521,6 @@ impl<'p> Kernel<'p> {
                 self.granted_to(g.task, l, g.waited_ns);
             }
             self.granted = granted;
-        } else {
-            // As a hand-off to no one leaves it (the buffer is part of an explored state).
-            self.granted.clear();
         }
     }
 
