@@ -655,9 +655,6 @@ impl Update {
     fn finish(&mut self, k: &mut Kernel, t: TaskId) {
         let latency = k.now() - self.start;
         let d = self.driver as usize;
-        let slot = &mut k.mem.mm_mut(self.mm).notifiers[d];
-        let raced = std::mem::take(&mut slot.raced);
-        slot.unregistering = false;
         k.record(t, TraceKind::OpEnd(self.op_name()));
         match self.kind {
             Kind::Register => {
@@ -674,6 +671,11 @@ impl Update {
                 }
             }
             Kind::Unregister => {
+                // The flags are an unregister's own: a register in flight holds an mm_users
+                // reference, so no ->release can run under it.
+                let slot = &mut k.mem.mm_mut(self.mm).notifiers[d];
+                let raced = std::mem::take(&mut slot.raced);
+                slot.unregistering = false;
                 if raced {
                     // ->release unlinked it under us: the race is already counted.
                     return;
