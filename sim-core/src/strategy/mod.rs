@@ -654,7 +654,6 @@ impl Update {
 
     fn finish(&mut self, k: &mut Kernel, t: TaskId) {
         let latency = k.now() - self.start;
-        let d = self.driver as usize;
         k.record(t, TraceKind::OpEnd(self.op_name()));
         match self.kind {
             Kind::Register => {
@@ -673,7 +672,7 @@ impl Update {
             Kind::Unregister => {
                 // The flags are an unregister's own: a register in flight holds an mm_users
                 // reference, so no ->release can run under it.
-                let slot = &mut k.mem.mm_mut(self.mm).notifiers[d];
+                let slot = &mut k.mem.mm_mut(self.mm).notifiers[self.driver as usize];
                 let raced = std::mem::take(&mut slot.raced);
                 slot.unregistering = false;
                 if raced {
