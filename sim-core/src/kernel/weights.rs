@@ -58,32 +58,29 @@ impl Weights {
             self.tree.push(v);
             self.total += w;
         } else {
-            self.add_block(pos / BLOCK, w);
+            self.update_block(pos / BLOCK, |x| *x += w);
         }
     }
 
-    fn add_block(&mut self, b: usize, w: u64) {
+    /// Applies `f` to the total and to every tree node covering block `b`.
+    #[inline]
+    fn update_block(&mut self, b: usize, f: impl Fn(&mut u64)) {
         let mut i = b + 1;
         while i <= self.tree.len() {
-            self.tree[i - 1] += w;
+            f(&mut self.tree[i - 1]);
             i += lowbit(i);
         }
-        self.total += w;
+        f(&mut self.total);
     }
 
     pub fn add(&mut self, pos: usize, w: u64) {
         self.w[pos] += w;
-        self.add_block(pos / BLOCK, w);
+        self.update_block(pos / BLOCK, |x| *x += w);
     }
 
     pub fn sub(&mut self, pos: usize, w: u64) {
         self.w[pos] -= w;
-        let mut i = pos / BLOCK + 1;
-        while i <= self.tree.len() {
-            self.tree[i - 1] -= w;
-            i += lowbit(i);
-        }
-        self.total -= w;
+        self.update_block(pos / BLOCK, |x| *x -= w);
     }
 
     /// The position holding unit `r` (r < total) and `r`'s offset within it.
