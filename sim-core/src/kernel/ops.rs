@@ -55,6 +55,8 @@ pub enum Op {
 }
 
 impl Op {
+    /// Each operation's `next` is its own function (`inline(never)`): inlined here, they made one
+    /// function whose prologue saved every register any of them uses, on every micro-step.
     pub fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self {
             Op::Mmap(o) => o.next(k, t),
@@ -167,6 +169,7 @@ impl Mmap {
         Mmap { file, pages: pages.max(1), left: count, shared, pc: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("mmap needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -235,6 +238,7 @@ impl Munmap {
         Munmap { left: count, pc: 0, vma: 0, unmapped: false }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("munmap needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -299,6 +303,7 @@ impl Invalidate {
         Invalidate { vma, free, work, pc: 0, iter: 0, started: 0, current: None }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.mem.vma(self.vma).mm;
         loop {
@@ -387,6 +392,7 @@ impl RmapUpdate {
         RmapUpdate { locks: [v.anon_lock(), v.file_lock()], pc: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, _k: &mut Kernel, _t: TaskId) -> Micro {
         while self.pc < 4 {
             let lock = self.locks[self.pc as usize / 2];
@@ -414,6 +420,7 @@ impl Unlink {
         Unlink { vma, pc: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
         match self.pc {
             0 => {
@@ -450,6 +457,7 @@ impl Touch {
         Touch { left: count, scope, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None, touched: false }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("touch needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -531,6 +539,7 @@ impl Mprotect {
         Mprotect { left: count, pc: 0, vma: 0, target: 0, changed: false }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("mprotect needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -637,6 +646,7 @@ impl Fork {
         Fork { name, body, pc: 0, i: 0, parent_vma: 0, child_vma: 0, child: None }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("fork needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -728,6 +738,7 @@ impl Exit {
         Exit { pc: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self.pc {
             0 => {
@@ -768,6 +779,7 @@ impl Mmput {
         Mmput { mm, pc: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
         if self.pc > 0 {
             return Micro::Done;
@@ -799,6 +811,7 @@ impl ExitMmap {
         ExitMmap { mm, pc: 0, current: None, i: 0, vma: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let merged = k.strategy == Strategy::MmTakeAllLocks;
         let list_lock = k.mem.mm(self.mm).list_lock;
@@ -937,6 +950,7 @@ impl Reclaim {
         }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self.pc {
             0 => {
@@ -1027,6 +1041,7 @@ impl Truncate {
         Truncate { file, pc: 0, last: None, start: 0 }
     }
 
+    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let lock = k.mem.files[self.file as usize].lock;
         match self.pc {
