@@ -55,8 +55,6 @@ pub enum Op {
 }
 
 impl Op {
-    /// Each operation's `next` is its own function (`inline(never)`): inlined here, they made one
-    /// function whose prologue saved every register any of them uses, on every micro-step.
     pub fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self {
             Op::Mmap(o) => o.next(k, t),
@@ -169,7 +167,6 @@ impl Mmap {
         Mmap { file, pages: pages.max(1), left: count, shared, pc: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("mmap needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -238,7 +235,6 @@ impl Munmap {
         Munmap { left: count, pc: 0, vma: 0, unmapped: false }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("munmap needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -303,7 +299,6 @@ impl Invalidate {
         Invalidate { vma, free, work, pc: 0, iter: 0, started: 0, current: None }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.mem.vma(self.vma).mm;
         loop {
@@ -392,7 +387,6 @@ impl RmapUpdate {
         RmapUpdate { locks: [v.anon_lock(), v.file_lock()], pc: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, _k: &mut Kernel, _t: TaskId) -> Micro {
         while self.pc < 4 {
             let lock = self.locks[self.pc as usize / 2];
@@ -420,7 +414,6 @@ impl Unlink {
         Unlink { vma, pc: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
         match self.pc {
             0 => {
@@ -457,7 +450,6 @@ impl Touch {
         Touch { left: count, scope, pc: 0, vma: 0, page: 0, pte: 0, iter: 0, current: None, touched: false }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("touch needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -539,7 +531,6 @@ impl Mprotect {
         Mprotect { left: count, pc: 0, vma: 0, target: 0, changed: false }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("mprotect needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -646,7 +637,6 @@ impl Fork {
         Fork { name, body, pc: 0, i: 0, parent_vma: 0, child_vma: 0, child: None }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let mm = k.tasks[t as usize].mm.expect("fork needs an mm");
         let sem = k.mem.mm(mm).mmap_sem;
@@ -738,7 +728,6 @@ impl Exit {
         Exit { pc: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self.pc {
             0 => {
@@ -779,7 +768,6 @@ impl Mmput {
         Mmput { mm, pc: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, _t: TaskId) -> Micro {
         if self.pc > 0 {
             return Micro::Done;
@@ -811,7 +799,6 @@ impl ExitMmap {
         ExitMmap { mm, pc: 0, current: None, i: 0, vma: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let merged = k.strategy == Strategy::MmTakeAllLocks;
         let list_lock = k.mem.mm(self.mm).list_lock;
@@ -950,7 +937,6 @@ impl Reclaim {
         }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         match self.pc {
             0 => {
@@ -1041,7 +1027,6 @@ impl Truncate {
         Truncate { file, pc: 0, last: None, start: 0 }
     }
 
-    #[inline(never)]
     fn next(&mut self, k: &mut Kernel, t: TaskId) -> Micro {
         let lock = k.mem.files[self.file as usize].lock;
         match self.pc {
