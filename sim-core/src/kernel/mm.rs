@@ -321,12 +321,12 @@ impl Memory {
 
     /// A page of mm `m` within `scope`, every page equally likely, for `r` drawn below the
     /// scope's page count ([`Memory::scope_pages`]).
-    pub fn page_at(&self, m: MmId, scope: TouchScope, r: u64) -> (VmaId, u64) {
-        let mm = &self.mms[m as usize];
+    pub fn page_at(&mut self, m: MmId, scope: TouchScope, r: u64) -> (VmaId, u64) {
+        let mm = &mut self.mms[m as usize];
         debug_assert!(!mm.exiting, "a touch of an mm under exit_mmap");
         match scope {
             TouchScope::Mm | TouchScope::Anon => {
-                let w = if scope == TouchScope::Mm { &mm.pages } else { &mm.anon_pages };
+                let w = if scope == TouchScope::Mm { &mut mm.pages } else { &mut mm.anon_pages };
                 let (pos, page) = w.find(r);
                 (mm.vmas[pos], page)
             }
