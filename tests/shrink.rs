@@ -1,6 +1,7 @@
 //! `sim shrink` end to end: the claims' deadlock and missed invalidation shrunk to files a third
-//! the size or less that still show them, a failing line kept failing, a golden shrunk file
-//! compared byte for byte, and the exits for input that cannot be shrunk.
+//! the size or less that still show them, a failing line kept failing, a count shrunk to the
+//! boundary of its failure, a golden shrunk file compared byte for byte, and the exits for input
+//! that cannot be shrunk.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -276,6 +277,24 @@ fn an_interrupted_shrink_writes_the_smallest_file_so_far() {
     assert!(shrunk.contains(" (interrupted).\n"), "{shrunk}");
     let check = sim(&["check", out.to_str().expect("utf-8"), "--seeds", "25"]);
     assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+}
+
+/// A count shrinks to the boundary of the failure, not to where a halving stops: a lock-all
+/// holding more than 255 spinlocks overflows preempt_count, so 300 VMAs shrink to exactly 256.
+#[test]
+fn a_count_shrinks_to_where_one_less_loses_the_failure() {
+    let wl = tmp("overflow.wl");
+    std::fs::write(
+        &wl,
+        "strategy mm_lock\ndriver d { callback 100ns }\n\
+         process p x 3 { mmap anon 4K x 300; mmap anon 8K x 20; touch 50; register d; unregister d }\n\
+         expect preempt.overflow == 0\n",
+    )
+    .expect("write");
+    let out = tmp("overflow.min.wl");
+    let shrunk = shrink(&[wl.to_str().expect("utf-8"), "--expect", "4"], &out);
+    assert!(shrunk.contains("  mmap anon 4K x 256\n"), "{shrunk}");
+    assert_eq!(run_counts(&shrunk, &[]).1, 256, "{shrunk}");
 }
 
 /// The same input gives the same file, byte for byte: `tests/data/shrink/08-witness.wl` is

@@ -529,27 +529,42 @@ fn halves(v: &Val) -> Vec<Val> {
     }
 }
 
-/// Smaller literals for a number of `unit`: counts go to 1, then half; sizes and durations
-/// halve, stepping down a unit when the number is 1 (`1M` to `512K`, `1us` to `500ns`).
+/// Below `n`, nearest last: half, then a quarter off, an eighth off, and so on to one off. Tried
+/// in turn, they walk a number down to where the failure stops: a value that fails, one less
+/// that does not (a lock-all's 256 spinlocks, not the 300 a halving stops at).
+fn toward(n: u64) -> impl Iterator<Item = u64> {
+    std::iter::once(n / 2).chain((2..u64::BITS).map_while(move |k| (n >> k > 0).then(|| n - (n >> k)))).chain([n - 1])
+}
+
+/// Smaller literals for a number of `unit`: counts go to 1, then toward one less ([`toward`]);
+/// sizes and durations likewise in their own unit, stepping down a unit when the number is 1
+/// (`1M` to `512K`, `1us` to `500ns`).
 fn smaller_for(v: &Val, unit: Unit) -> Vec<Val> {
     let ValKind::Lit(Lit::Number(t)) = &v.kind else { return Vec::new() };
     let Some((n, suffix)) = split_number(t) else { return Vec::new() };
     let mut out = Vec::new();
+    let mut add = |m: u64, suffix: &str| {
+        let v = number(m, suffix);
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    };
     if unit == Unit::Count && suffix.is_empty() {
-        // 1, then a half, then a quarter off: the last finds a smaller count where a half
-        // loses the failure.
-        for m in [1, n / 2, n - n / 4] {
-            if m >= 1 && m < n && !out.contains(&number(m, "")) {
-                out.push(number(m, ""));
+        for m in std::iter::once(1).chain(toward(n)) {
+            if m >= 1 && m < n {
+                add(m, "");
             }
         }
         return out;
     }
-    // Sizes stop at a page: smaller ones load, but no one reading the file would write them.
-    let page = |m: u64, suffix: &str| unit != Unit::Size || bytes(m, suffix).is_some_and(|b| b >= 4096);
+    // Sizes stay whole pages: others load, but no one reading the file would write them.
+    let page =
+        |m: u64, suffix: &str| unit != Unit::Size || bytes(m, suffix).is_some_and(|b| b >= 4096 && b % 4096 == 0);
     if n >= 2 {
-        if page(n / 2, suffix) {
-            out.push(number(n / 2, suffix));
+        for m in toward(n) {
+            if m >= 1 && page(m, suffix) {
+                add(m, suffix);
+            }
         }
         return out;
     }
@@ -771,16 +786,23 @@ mod tests {
     fn numbers_get_smaller_in_their_units() {
         let n = |t: &str| number_val(t);
         let show = |v: Vec<Val>| -> Vec<String> { v.into_iter().map(|v| print::val_text(&v)).collect() };
-        assert_eq!(show(smaller_for(&n("400"), Unit::Count)), ["1", "200", "300"]);
-        assert_eq!(show(smaller_for(&n("3"), Unit::Count)), ["1"]);
+        assert_eq!(
+            show(smaller_for(&n("400"), Unit::Count)),
+            ["1", "200", "300", "350", "375", "388", "394", "397", "399"]
+        );
+        assert_eq!(show(smaller_for(&n("3"), Unit::Count)), ["1", "2"]);
         assert!(smaller_for(&n("4K"), Unit::Size).is_empty());
         assert_eq!(show(smaller_for(&n("8K"), Unit::Size)), ["4K"]);
+        assert_eq!(show(smaller_for(&n("16K"), Unit::Size)), ["8K", "12K"]);
         assert_eq!(show(smaller_for(&n("2"), Unit::Count)), ["1"]);
         assert!(smaller_for(&n("1"), Unit::Count).is_empty());
         assert_eq!(show(smaller_for(&n("1M"), Unit::Size)), ["512K"]);
-        assert_eq!(show(smaller_for(&n("64M"), Unit::Size)), ["32M"]);
+        assert_eq!(show(smaller_for(&n("64M"), Unit::Size)), ["32M", "48M", "56M", "60M", "62M", "63M"]);
         assert_eq!(show(smaller_for(&n("1us"), Unit::Duration)), ["500ns"]);
-        assert_eq!(show(smaller_for(&n("300us"), Unit::Duration)), ["150us"]);
+        assert_eq!(
+            show(smaller_for(&n("300us"), Unit::Duration)),
+            ["150us", "225us", "263us", "282us", "291us", "296us", "298us", "299us"]
+        );
         assert!(smaller_for(&n("1.5us"), Unit::Duration).is_empty());
         assert!(matches_value(&n("4K"), "4096") && matches_value(&n("20us"), "20000"));
         assert!(!matches_value(&n("4K"), "4"));
