@@ -162,14 +162,18 @@ impl<'p> Kernel<'p> {
             reserve_budget: 0,
         };
         // Room for the VMAs the processes map by constant counts (and an anon_vma and its lock
-        // each), so the tables do not grow, copying themselves, as the run maps them.
+        // each), so the tables do not grow, copying themselves, as the run maps them. The lock
+        // table also holds each file's i_mmap lock and each mm's mmap_sem and notifier-list
+        // lock: without room for them, the last few anon_vma locks would double it.
         let vmas = (0..p.processes.len())
             .map(|i| u64::from(p.processes[i].instances).saturating_mul(p.vmas_mapped(i)))
             .fold(0, u64::saturating_add)
             .min(limits.max_live_vmas) as usize;
+        let mms = p.processes.iter().map(|d| d.instances as usize).sum::<usize>();
+        let locks = vmas + p.files.len() + 2 * mms;
         k.mem.reserve(vmas);
-        k.locks.reserve(vmas);
-        k.lockdep.reserve(vmas);
+        k.locks.reserve(locks);
+        k.lockdep.reserve(k.locks.len() + locks);
         k.reserve_budget = vmas as u64;
         for (i, f) in p.files.iter().enumerate() {
             let mut rng = Stream::new(seed, Entity::new(domain::FILE, i as u64, 0));
