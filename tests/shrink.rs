@@ -280,9 +280,10 @@ fn an_interrupted_shrink_writes_the_smallest_file_so_far() {
 }
 
 /// A count shrinks to the boundary of the failure, not to where a halving stops: a lock-all
-/// holding more than 255 spinlocks overflows preempt_count, so 300 VMAs shrink to exactly 256.
+/// holding more than 255 spinlocks overflows preempt_count, so 300 VMAs shrink to exactly 256;
+/// likewise the instances of `process NAME x N`.
 #[test]
-fn a_count_shrinks_to_where_one_less_loses_the_failure() {
+fn counts_and_instances_shrink_to_where_one_less_loses_the_failure() {
     let wl = tmp("overflow.wl");
     std::fs::write(
         &wl,
@@ -295,6 +296,13 @@ fn a_count_shrinks_to_where_one_less_loses_the_failure() {
     let shrunk = shrink(&[wl.to_str().expect("utf-8"), "--expect", "4"], &out);
     assert!(shrunk.contains("  mmap anon 4K x 256\n"), "{shrunk}");
     assert_eq!(run_counts(&shrunk, &[]).1, 256, "{shrunk}");
+    // Instances too: a line that fails from three registrations on keeps three processes.
+    let wl = tmp("three.wl");
+    std::fs::write(&wl, "driver d {}\nprocess p x 16 { mmap anon 4K; register d }\nexpect register.ok < 3\n")
+        .expect("write");
+    let out = tmp("three.min.wl");
+    let shrunk = shrink(&[wl.to_str().expect("utf-8"), "--expect", "3"], &out);
+    assert!(shrunk.contains("process p x 3 {"), "{shrunk}");
 }
 
 /// The same input gives the same file, byte for byte: `tests/data/shrink/08-witness.wl` is

@@ -194,7 +194,7 @@ impl Shrink {
         for (i, s) in self.stmts.iter().enumerate() {
             if let StmtKind::Process { name, count: Some(n), when, body } = &s.kind {
                 let mut smaller = vec![None];
-                smaller.extend(halves(n).into_iter().map(Some));
+                smaller.extend(fewer(n).into_iter().map(Some));
                 for count in smaller {
                     let kind = StmtKind::Process { name: name.clone(), count, when: when.clone(), body: body.clone() };
                     out.push((format!("fewer instances of {}", name.text), self.with_stmt(i, kind)));
@@ -520,13 +520,17 @@ fn number(n: u64, suffix: &str) -> Val {
     Val { kind: ValKind::Lit(Lit::Number(format!("{n}{suffix}"))), span: Span::default() }
 }
 
-/// `x N` or a count: none (that is 1), then halves.
-fn halves(v: &Val) -> Vec<Val> {
+/// Fewer instances than `x N`, besides none (that is 1): toward one less ([`toward`]), 2 at least.
+fn fewer(v: &Val) -> Vec<Val> {
     let ValKind::Lit(Lit::Number(t)) = &v.kind else { return Vec::new() };
-    match split_number(t) {
-        Some((n, "")) if n > 2 => vec![number(n / 2, "")],
-        _ => Vec::new(),
+    let Some((n, "")) = split_number(t) else { return Vec::new() };
+    let mut out: Vec<Val> = Vec::new();
+    for m in toward(n).filter(|&m| m >= 2) {
+        if !out.contains(&number(m, "")) {
+            out.push(number(m, ""));
+        }
     }
+    out
 }
 
 /// Below `n`, nearest last: half, then a quarter off, an eighth off, and so on to one off. Tried
@@ -804,6 +808,9 @@ mod tests {
             ["150us", "225us", "263us", "282us", "291us", "296us", "298us", "299us"]
         );
         assert!(smaller_for(&n("1.5us"), Unit::Duration).is_empty());
+        assert_eq!(show(fewer(&n("16"))), ["8", "12", "14", "15"]);
+        assert_eq!(show(fewer(&n("3"))), ["2"]);
+        assert!(fewer(&n("2")).is_empty());
         assert!(matches_value(&n("4K"), "4096") && matches_value(&n("20us"), "20000"));
         assert!(!matches_value(&n("4K"), "4"));
     }
