@@ -524,20 +524,27 @@ fn number(n: u64, suffix: &str) -> Val {
 fn fewer(v: &Val) -> Vec<Val> {
     let ValKind::Lit(Lit::Number(t)) = &v.kind else { return Vec::new() };
     let Some((n, "")) = split_number(t) else { return Vec::new() };
-    let mut out: Vec<Val> = Vec::new();
-    for m in toward(n).filter(|&m| m >= 2) {
-        if !out.contains(&number(m, "")) {
-            out.push(number(m, ""));
-        }
-    }
-    out
+    literals(toward(n).filter(|&m| m >= 2), "")
 }
 
 /// Below `n`, nearest last: half, then a quarter off, an eighth off, and so on to one off. Tried
 /// in turn, they walk a number down to where the failure stops: a value that fails, one less
 /// that does not (a lock-all's 256 spinlocks, not the 300 a halving stops at).
 fn toward(n: u64) -> impl Iterator<Item = u64> {
-    std::iter::once(n / 2).chain((2..u64::BITS).map_while(move |k| (n >> k > 0).then(|| n - (n >> k)))).chain([n - 1])
+    let offs = (2..u64::BITS).map_while(move |k| (n >> k > 0).then(|| n - (n >> k)));
+    std::iter::once(n / 2).chain(offs).chain(n.checked_sub(1))
+}
+
+/// The literals `m` with `suffix`, in the order given, each once.
+fn literals(ms: impl Iterator<Item = u64>, suffix: &str) -> Vec<Val> {
+    let mut out: Vec<Val> = Vec::new();
+    for m in ms {
+        let v = number(m, suffix);
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// Smaller literals for a number of `unit`: counts go to 1, then toward one less ([`toward`]);
@@ -546,31 +553,14 @@ fn toward(n: u64) -> impl Iterator<Item = u64> {
 fn smaller_for(v: &Val, unit: Unit) -> Vec<Val> {
     let ValKind::Lit(Lit::Number(t)) = &v.kind else { return Vec::new() };
     let Some((n, suffix)) = split_number(t) else { return Vec::new() };
-    let mut out = Vec::new();
-    let mut add = |m: u64, suffix: &str| {
-        let v = number(m, suffix);
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    };
     if unit == Unit::Count && suffix.is_empty() {
-        for m in std::iter::once(1).chain(toward(n)) {
-            if m >= 1 && m < n {
-                add(m, "");
-            }
-        }
-        return out;
+        return literals(std::iter::once(1).chain(toward(n)).filter(|&m| m >= 1 && m < n), "");
     }
     // Sizes stay whole pages: others load, but no one reading the file would write them.
     let page =
         |m: u64, suffix: &str| unit != Unit::Size || bytes(m, suffix).is_some_and(|b| b >= 4096 && b % 4096 == 0);
     if n >= 2 {
-        for m in toward(n) {
-            if m >= 1 && page(m, suffix) {
-                add(m, suffix);
-            }
-        }
-        return out;
+        return literals(toward(n).filter(|&m| page(m, suffix)), suffix);
     }
     let lower = match suffix {
         "K" => Some(("", 1024)),
@@ -582,12 +572,10 @@ fn smaller_for(v: &Val, unit: Unit) -> Vec<Val> {
         "us" => Some(("ns", 1000)),
         _ => None,
     };
-    if let Some((s, k)) = lower {
-        if n == 1 && page(k / 2, s) {
-            out.push(number(k / 2, s));
-        }
+    match lower {
+        Some((s, k)) if n == 1 && page(k / 2, s) => vec![number(k / 2, s)],
+        _ => Vec::new(),
     }
-    out
 }
 
 /// A size literal's bytes, or a duration's nanoseconds.
@@ -811,6 +799,8 @@ mod tests {
         assert_eq!(show(fewer(&n("16"))), ["8", "12", "14", "15"]);
         assert_eq!(show(fewer(&n("3"))), ["2"]);
         assert!(fewer(&n("2")).is_empty());
+        assert_eq!(toward(0).collect::<Vec<_>>(), [0]);
+        assert_eq!(toward(1).collect::<Vec<_>>(), [0, 0]);
         assert!(matches_value(&n("4K"), "4096") && matches_value(&n("20us"), "20000"));
         assert!(!matches_value(&n("4K"), "4"));
     }
