@@ -73,6 +73,34 @@ struct Case {
     points: Vec<(Program, u64)>,
 }
 
+/// gru's ranks on an mm small enough for the cache: each registers, faults pages in and
+/// computes, then unregisters, over 64 VMAs. Beside gru (65,616 VMAs, a 2 GiB shared file) it
+/// shows what an event of the model costs when its state is not what the host waits for.
+const SMALL_MM: &str = "workload \"small-mm\"
+machine { cpus 16 }
+driver gru { callback 400ns }
+process rank x 16 {
+  mmap anon 64K x 64
+  register gru
+  repeat 2000 {
+    touch 10
+    compute exp(50us)
+  }
+  unregister gru
+  exit
+}
+";
+
+/// The points of a workload given as text, with their seeds.
+fn embedded(name: &str, text: &str) -> Result<Case, UserError> {
+    let w = dsl::load(name, text.as_bytes(), &[]).map_err(|d| UserError(d.to_string()))?;
+    let mut points = Vec::new();
+    for spec in exec::plan(&w, None, 1) {
+        points.push((w.instantiate(&spec.params).map_err(|d| UserError(d.to_string()))?, spec.seed));
+    }
+    Ok(Case { name: name.to_string(), points })
+}
+
 fn cases(args: &ModelArgs) -> Result<Vec<Case>, UserError> {
     let named: Vec<(String, Vec<PathBuf>)> = if args.paths.is_empty() {
         vec![
@@ -96,6 +124,9 @@ fn cases(args: &ModelArgs) -> Result<Vec<Case>, UserError> {
             }
         }
         cases.push(Case { name, points });
+    }
+    if args.paths.is_empty() {
+        cases.insert(1, embedded("small mm: gru's ranks, 64 VMAs each", SMALL_MM)?);
     }
     cases.push(Case {
         name: format!("mm_lock_slow register, {} VMAs", args.vmas),
@@ -176,4 +207,19 @@ fn hold(args: HoldArgs) -> Result<Outcome, UserError> {
     )?;
     writeln!(out, "{rate:.0} events/s")?;
     Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_small_mm_case_is_one_point_of_gru_sized_ranks_on_64_vmas() {
+        let case = embedded("small mm", SMALL_MM).expect("the embedded workload loads");
+        assert_eq!(case.points.len(), 1);
+        let (program, _) = &case.points[0];
+        assert_eq!(program.processes[0].instances, 16);
+        let (run, _) = timed(program, 1).expect("it runs");
+        assert!(matches!(run.report.metric("register.ok"), Some(sim_core::report::MetricValue::Scalar(16))));
+    }
 }

@@ -429,8 +429,9 @@ pub enum BenchCommand {
     Slow(SlowArgs),
     /// Model speed: events/s of real workloads' runs, beside the engine's hold rate in the same run
     #[command(long_about = "Model speed. Times the simulation of real workloads — every point of \
-workloads/gru.wl, of every claim in workloads/claims/, and one mm_lock_slow register at --vmas VMAs — and \
-prints model events per second of host time beside the engine's own hold-model rate (10^3 pending) \
+workloads/gru.wl, gru's ranks on a 64-VMA mm (what an event costs when the model's state fits in the \
+cache), every point of every claim in workloads/claims/, and one mm_lock_slow register at --vmas VMAs — \
+and prints model events per second of host time beside the engine's own hold-model rate (10^3 pending) \
 measured in the same run, so the ratio holds whatever the machine's load. Loading and checking the \
 files is not timed; each case keeps its fastest of --rounds rounds.\n\nExample:\n  sim bench model --rounds 5")]
     Model(ModelArgs),
@@ -458,7 +459,7 @@ pub struct SlowArgs {
 
 #[derive(Args)]
 pub struct ModelArgs {
-    /// Workload files or folders of them to time (default: workloads/gru.wl and workloads/claims)
+    /// Workload files or folders of them to time (default: workloads/gru.wl, a small mm and workloads/claims)
     pub paths: Vec<PathBuf>,
     /// Rounds per case; the fastest is kept
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
