@@ -176,10 +176,15 @@ pub fn figures() -> Vec<(String, &'static str, Option<HistField>)> {
 /// The points grouped by parameters, in the order each set first appears.
 pub fn by_params(points: &[PointReport]) -> Vec<(&OrderedMap<ParamValue>, Vec<&PointReport>)> {
     let mut out: Vec<(&OrderedMap<ParamValue>, Vec<&PointReport>)> = Vec::new();
+    // Where each set of parameters' group is: a sweep may have 100 000 points.
+    let mut at: std::collections::HashMap<&[(String, ParamValue)], usize> = std::collections::HashMap::new();
     for p in points {
-        match out.iter_mut().find(|(k, _)| **k == p.params) {
-            Some((_, g)) => g.push(p),
-            None => out.push((&p.params, vec![p])),
+        match at.get(p.params.0.as_slice()) {
+            Some(&i) => out[i].1.push(p),
+            None => {
+                at.insert(p.params.0.as_slice(), out.len());
+                out.push((&p.params, vec![p]));
+            }
         }
     }
     out
