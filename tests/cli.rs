@@ -112,6 +112,19 @@ fn the_event_budget_names_the_line_that_ran_away() {
 }
 
 #[test]
+fn a_loop_that_takes_no_time_runs_into_the_budget() {
+    for (name, body) in [("empty.wl", "repeat 1000000000000 { }"), ("zero.wl", "repeat 1000000000000 { compute 0ns }")]
+    {
+        let f = tmp(name);
+        std::fs::write(&f, format!("process p {{\n  mmap anon 4K\n  {body}\n}}\n")).expect("write");
+        let out = sim(&["run", f.to_str().expect("utf-8"), "--max-events", "1000", "-q"]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&format!("{name}:3:1: error")) && err.contains("without simulated time passing"), "{err}");
+    }
+}
+
+#[test]
 fn shards_merged_equal_the_whole_run() {
     let whole = sim(&["run", "workloads/scaling.wl", "--json", "-", "-q"]);
     let mut parts = Vec::new();

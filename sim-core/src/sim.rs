@@ -113,6 +113,8 @@ pub fn run_with_choices(
         actors: Vec::new(),
         events: observe.events.then(Vec::new),
         ties: Vec::new(),
+        idle_mark: 0,
+        idle_steps: 0,
     };
     sim.k.sched.choices = choices.map(Box::new);
     sim.start();
@@ -134,6 +136,9 @@ struct Sim<'p> {
     events: Option<Vec<(u64, u8, u32)>>,
     /// Events due at one instant, taken out of the queue at a choice point.
     ties: Vec<(u64, Event)>,
+    /// Steps interpreted since the event count was `idle_mark` (see [`Sim::user`]).
+    idle_mark: u64,
+    idle_steps: u64,
 }
 
 impl<'p> Sim<'p> {
@@ -452,6 +457,26 @@ impl<'p> Sim<'p> {
         }
         k.tasks[t as usize].dispatched = false;
         loop {
+            // Steps that take no simulated time (an empty repeat, `compute 0ns`) make no events:
+            // count them against the event budget, or such a loop would never end.
+            let done = k.sched.processed();
+            if done != self.idle_mark {
+                (self.idle_mark, self.idle_steps) = (done, 0);
+            }
+            self.idle_steps += 1;
+            if self.idle_steps > k.limits.max_events {
+                let max = k.limits.max_events;
+                let task = &k.tasks[t as usize];
+                k.limit_error = Some(LimitError {
+                    line: task.line,
+                    message: format!(
+                        "the run passed its budget of {max} events: {} ran {max} steps without simulated \
+                         time passing (an empty or zero-time loop); raise --max-events or give the loop work",
+                        task.name
+                    ),
+                });
+                return Micro::Sleep(0);
+            }
             let task = &mut k.tasks[t as usize];
             let Some(frame) = task.frames.last_mut() else {
                 self.begin_exit(t);
