@@ -177,7 +177,7 @@ pub fn figures() -> Vec<(String, &'static str, Option<HistField>)> {
 pub fn by_params(points: &[PointReport]) -> Vec<(&OrderedMap<ParamValue>, Vec<&PointReport>)> {
     let mut out: Vec<(&OrderedMap<ParamValue>, Vec<&PointReport>)> = Vec::new();
     // Where each set of parameters' group is: a sweep may have 100 000 points.
-    let mut at: std::collections::HashMap<&[(String, ParamValue)], usize> = std::collections::HashMap::new();
+    let mut at: std::collections::BTreeMap<&[(String, ParamValue)], usize> = std::collections::BTreeMap::new();
     for p in points {
         match at.get(p.params.0.as_slice()) {
             Some(&i) => out[i].1.push(p),
