@@ -209,11 +209,19 @@ impl<'p> Sim<'p> {
                 }
             }
             if self.k.sched.processed() > self.k.limits.max_events {
-                let t = if ev.kind == EV_WAKE { ev.entity } else { 0 };
                 let max = self.k.limits.max_events;
-                let task = self.k.tasks.get(t as usize);
-                let line = task.map_or(0, |x| x.line);
-                let who = task.map_or(String::new(), |x| format!(" ({} was running this step)", x.name));
+                // What the last event belonged to: a task (at its step, or at its process or
+                // action before its first step), or an `at`/`every` action that was due.
+                let (line, who) = match ev.kind {
+                    EV_WAKE => match self.k.tasks.get(ev.entity as usize) {
+                        Some(x) => (x.line, format!(" ({} was running this step)", x.name)),
+                        None => (0, String::new()),
+                    },
+                    _ => match self.k.p.actions.get(ev.entity as usize) {
+                        Some(a) => (a.line, " (this action was due)".to_string()),
+                        None => (0, String::new()),
+                    },
+                };
                 self.k.limit_error = Some(LimitError {
                     line,
                     message: format!(

@@ -772,6 +772,8 @@ pub fn spawn_process(k: &mut Kernel, proc: u32, index: u32) -> Option<TaskId> {
         Entity::new(domain::PROCESS, proc as u64, index as u64),
         Entity::new(domain::SLAB, proc as u64, index as u64),
     )?;
+    // Until its first step, the task stands at its process's line (a budget error names it).
+    k.tasks[t as usize].line = k.p.processes[proc as usize].line;
     let mm = k.new_mm(t);
     let room = k.p.vmas_mapped(proc as usize).min(k.reserve_budget);
     k.reserve_budget -= room;
