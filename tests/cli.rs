@@ -125,6 +125,25 @@ fn a_loop_that_takes_no_time_runs_into_the_budget() {
 }
 
 #[test]
+fn a_cost_times_a_count_past_64_bits_is_an_error_not_a_wrap() {
+    for cost in
+        ["lock_compare 18446744073709551615ns", "lock_compare 17446744073709551615ns", "syscall 18446744073709551615ns"]
+    {
+        let f = tmp("overflow.wl");
+        std::fs::write(
+            &f,
+            format!(
+                "machine {{ cost {cost} }}\ndriver kvm {{}}\nprocess p {{\n  mmap anon 4K x 50\n  register kvm\n}}\n"
+            ),
+        )
+        .expect("write");
+        let out = sim(&["run", f.to_str().expect("utf-8"), "-q"]);
+        assert_eq!(out.status.code(), Some(2), "{cost}");
+        assert!(text(&out.stderr).contains("simulated time would pass 2^64 ns"), "{cost}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
 fn shards_merged_equal_the_whole_run() {
     let whole = sim(&["run", "workloads/scaling.wl", "--json", "-", "-q"]);
     let mut parts = Vec::new();

@@ -338,13 +338,13 @@ impl<'p> Sim<'p> {
                     }
                 }
                 Micro::Lock { lock, mode, before } => {
-                    let cost = before + self.k.acquire_cost(t, lock);
+                    let cost = before.saturating_add(self.k.acquire_cost(t, lock));
                     if self.delay(t, Pending::Lock(lock, mode), cost) {
                         return;
                     }
                 }
                 Micro::Unlock { lock, before } => {
-                    let cost = before + self.k.unlock_cost(lock);
+                    let cost = before.saturating_add(self.k.unlock_cost(lock));
                     if self.delay(t, Pending::Unlock(lock), cost) {
                         return;
                     }
@@ -394,7 +394,11 @@ impl<'p> Sim<'p> {
     /// first), it is taken here without a trip through the queue: true, go on at once.
     /// Otherwise the wake-up is queued: false.
     fn run_on(&mut self, t: TaskId, ns: u64) -> bool {
-        let at = self.k.now().saturating_add(ns);
+        let Some(at) = self.k.now().checked_add(ns).filter(|&at| at < u64::MAX) else {
+            // Costs times counts past 2^64 ns: an error, never a wrapped or saturated clock.
+            self.k.time_overflow(t);
+            return false;
+        };
         let done = self.k.sched.processed();
         let inline = self.events.is_none()
             && self.k.live_processes > 0

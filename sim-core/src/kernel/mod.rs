@@ -231,6 +231,19 @@ impl<'p> Kernel<'p> {
         }
     }
 
+    /// Task `t`'s next step would end past the last nanosecond simulated time can hold (about
+    /// 584 years): the point stops with an error at its line.
+    pub fn time_overflow(&mut self, t: TaskId) {
+        let who = self.tasks.get(t as usize).map_or(String::new(), |x| format!(" for {}", x.name));
+        self.fail_limit(
+            t,
+            format!(
+                "simulated time would pass 2^64 ns{who} (a cost or duration times a count too large \
+                 for 64 bits); lower the cost or the count"
+            ),
+        );
+    }
+
     // ---- objects -------------------------------------------------------------------------
 
     /// An i_mmap or anon_vma lock at a random slab address. The low 32 bits hold the lock id, so
@@ -617,7 +630,7 @@ impl<'p> Kernel<'p> {
         if mm.registered == 0 {
             self.metrics.add(Metric::NotifierEmptyHooks, n);
         }
-        n * self.cost(Cost::NotifierHook)
+        n.saturating_mul(self.cost(Cost::NotifierHook))
     }
 
     /// Counts secondary mappings found pointing at freed pages.
@@ -665,11 +678,12 @@ impl<'p> Kernel<'p> {
 
     /// Cost of one vmalloc of `bytes`: the call plus its pages.
     pub fn vmalloc_cost(&self, bytes: u64) -> u64 {
-        self.cost(Cost::VmallocCall) + bytes.div_ceil(vmalloc::PAGE) * self.cost(Cost::VmallocPage)
+        self.cost(Cost::VmallocCall)
+            .saturating_add(bytes.div_ceil(vmalloc::PAGE).saturating_mul(self.cost(Cost::VmallocPage)))
     }
 
     pub fn vfree_cost(&self, area: Area) -> u64 {
-        self.cost(Cost::VfreeCall) + (area.pages - 1) * self.cost(Cost::VfreePage)
+        self.cost(Cost::VfreeCall).saturating_add((area.pages - 1).saturating_mul(self.cost(Cost::VfreePage)))
     }
 
     // ---- targets and plan marks ----------------------------------------------------------

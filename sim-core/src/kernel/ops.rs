@@ -327,7 +327,8 @@ impl Invalidate {
                 }
                 2 => {
                     self.pc = 3;
-                    let zap = if self.free { k.mem.present_ptes(self.vma) * k.cost(Cost::PteZap) } else { 0 };
+                    let zap =
+                        if self.free { k.mem.present_ptes(self.vma).saturating_mul(k.cost(Cost::PteZap)) } else { 0 };
                     // The start and end hooks, charged with the work.
                     let hooks = k.notifier_hooks(mm, 2);
                     return Micro::Cpu(self.work + zap + hooks);
@@ -598,7 +599,7 @@ impl Mprotect {
                 }
                 7 => {
                     self.pc = 1;
-                    let work = k.mem.present_ptes(self.target) * k.cost(Cost::PteCopy);
+                    let work = k.mem.present_ptes(self.target).saturating_mul(k.cost(Cost::PteCopy));
                     return Micro::Call(Op::Invalidate(Invalidate::new(self.target, false, work)));
                 }
                 _ => return Micro::Done,
@@ -672,7 +673,7 @@ impl Fork {
                     self.i += 1;
                     self.pc = 3;
                     // A COW VMA's ptes are copied inside its invalidation window (pc 4).
-                    let copy = if cow(k, v) { 0 } else { k.mem.present_ptes(v) * k.cost(Cost::PteCopy) };
+                    let copy = if cow(k, v) { 0 } else { k.mem.present_ptes(v).saturating_mul(k.cost(Cost::PteCopy)) };
                     return Micro::Cpu(k.cost(Cost::ForkVma) + copy);
                 }
                 3 => {
@@ -697,7 +698,7 @@ impl Fork {
                     // copy_page_range write-protects the parent's private ptes for COW, under
                     // invalidate_range_start/end: the copy takes place inside the window.
                     if cow(k, self.parent_vma) {
-                        let work = k.mem.present_ptes(self.parent_vma) * k.cost(Cost::PteCopy);
+                        let work = k.mem.present_ptes(self.parent_vma).saturating_mul(k.cost(Cost::PteCopy));
                         return Micro::Call(Op::Invalidate(Invalidate::new(self.parent_vma, false, work)));
                     }
                 }
@@ -877,7 +878,7 @@ impl ExitMmap {
                     self.i += 1;
                     self.pc = 9;
                     k.mem.prefetch_teardown(list.get(self.i).copied(), list.get(self.i + 1).copied(), &k.locks);
-                    return Micro::Cpu(k.mem.present_ptes(self.vma) * k.cost(Cost::PteZap));
+                    return Micro::Cpu(k.mem.present_ptes(self.vma).saturating_mul(k.cost(Cost::PteZap)));
                 }
                 9 => {
                     let stale = k.mem.unmap_vma_pages(self.vma);

@@ -238,13 +238,15 @@ fn v13(k: &mut Kernel, mm: MmId, sorted: bool) -> Plan {
     let (mut anon, mut files, n) = lock_addresses(k, mm);
     let step = k.cost(Cost::VmaStep);
     let mut plan = Plan {
-        prep_ns: 2 * n * step + (anon.len() + files.len()) as u64 * k.cost(Cost::ArrayStore),
+        prep_ns: (2 * n)
+            .saturating_mul(step)
+            .saturating_add(((anon.len() + files.len()) as u64).saturating_mul(k.cost(Cost::ArrayStore))),
         scan_steps: 2 * n,
         ..Plan::default()
     };
     if sorted {
         let comparisons = v13_heap_sort(&mut anon) + v13_heap_sort(&mut files);
-        plan.prep_ns += comparisons * k.cost(Cost::LockCompare);
+        plan.prep_ns = plan.prep_ns.saturating_add(comparisons.saturating_mul(k.cost(Cost::LockCompare)));
         plan.scan_steps += comparisons;
     }
     k.new_marks();
@@ -287,7 +289,7 @@ fn slow(k: &mut Kernel, mm: MmId) -> Plan {
         walk: Walk::Scans {
             files: files.into_iter().map(lock_of).collect(),
             anon: anon.into_iter().map(lock_of).collect(),
-            scan_ns: n * k.cost(Cost::VmaStep),
+            scan_ns: n.saturating_mul(k.cost(Cost::VmaStep)),
         },
         distinct,
         scan_steps: 2 * n * (distinct as u64 + 2),
