@@ -108,6 +108,12 @@ impl Choices {
         Choices { schedule, log: Vec::new(), met: 0, logging, max_draw, stop: false, invalid: None, seen: None }
     }
 
+    /// Entries of the schedule past the last choice point the run met: a schedule of another
+    /// run (or of a longer one) when not zero.
+    pub fn unused(&self) -> usize {
+        self.schedule.len().saturating_sub(self.met)
+    }
+
     /// Decides a choice point of `options` options; `state` is the state's hash, where whole.
     pub fn choose(&mut self, kind: ChoiceKind, options: u32, state: Option<u64>) -> u32 {
         debug_assert!(options >= 2);
@@ -133,6 +139,17 @@ impl Choices {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schedule_longer_than_the_run_has_entries_left_over() {
+        let mut c = Choices::new(vec![1, 0, 1], false, 0);
+        assert_eq!(c.choose(ChoiceKind::Order, 2, None), 1);
+        assert_eq!(c.unused(), 2);
+        c.choose(ChoiceKind::Order, 2, None);
+        c.choose(ChoiceKind::Order, 2, None);
+        c.choose(ChoiceKind::Order, 2, None);
+        assert_eq!(c.unused(), 0, "choice points past the schedule take the first option");
+    }
 
     #[test]
     fn schedules_print_and_parse_back() {
