@@ -72,7 +72,7 @@ catalogue! {
     LockAcquisitions = "lock.acquisitions", Count, "", "locks acquired, of every kind (lock_stat's acquisitions, summed over classes)";
     LockdepOverflow = "lockdep.overflow", Count, "", "times a task held more locks than lockdep tracks (48; 2048 of one class under a nest annotation)";
     PreemptOff = "preempt_off", Histogram, "ns", "intervals a task ran with at least one spinlock held";
-    MmapFailed = "mmap.failed", Count, "", "mmap calls refused at max_map_count";
+    MmapFailed = "mmap.failed", Count, "", "VMAs mmap could not create at max_map_count";
     FaultRetry = "fault.retry", Count, "", "secondary-MMU faults refused because an invalidation was in progress";
     StepsNoop = "steps.noop", Count, "", "steps and actions that found nothing to act on (the report's noops name each line)";
 }

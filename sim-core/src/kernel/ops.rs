@@ -182,7 +182,8 @@ impl Mmap {
                         return Micro::Unlock { lock: sem, before: 0 };
                     }
                     if k.mem.mm(mm).map_count >= k.p.machine.max_map_count {
-                        k.metrics.inc(Metric::MmapFailed);
+                        // Each VMA still to map is one mmap call refused.
+                        k.metrics.add(Metric::MmapFailed, self.left);
                         self.left = 0;
                         continue;
                     }

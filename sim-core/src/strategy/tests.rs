@@ -338,3 +338,12 @@ fn concurrent_unregisters_of_one_driver_unlink_once() {
         }
     }
 }
+
+#[test]
+fn every_vma_an_mmap_step_cannot_map_at_max_map_count_counts_as_failed() {
+    let mut b = Build::new(Strategy::MmLock);
+    b.p.machine.max_map_count = 10;
+    b.process("p", 1, vec![anon(4096, 7), anon(4096, 10), StepKind::Exit]);
+    let r = b.run(1).report;
+    assert_eq!(scalar(&r, "mmap.failed"), 7, "3 of the second step's 10 fit");
+}
