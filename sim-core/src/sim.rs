@@ -522,7 +522,7 @@ impl<'p> Sim<'p> {
                     return Micro::Cpu(0);
                 }
                 StepKind::Repeat { count, body } => {
-                    let n = eval(k, t, count);
+                    let n = eval_count(k, t, count);
                     if n > 0 {
                         k.tasks[t as usize].frames.push(Frame { block: *body, pc: 0, repeats_left: n });
                     }
@@ -535,7 +535,7 @@ impl<'p> Sim<'p> {
                 StepKind::MmapAnon { size, count } => {
                     self.fire_anchors(t, AnchorStep::Mmap);
                     let pages = eval(&mut self.k, t, size).div_ceil(kernel::vmalloc::PAGE);
-                    let n = eval(&mut self.k, t, count);
+                    let n = eval_count(&mut self.k, t, count);
                     Running::Kernel(Op::Mmap(Mmap::new(None, pages, n, false)))
                 }
                 StepKind::MmapFile { file, size, count, shared } => {
@@ -544,12 +544,12 @@ impl<'p> Sim<'p> {
                         Some(v) => eval(&mut self.k, t, v).div_ceil(kernel::vmalloc::PAGE),
                         None => self.k.mem.files[*file as usize].pages,
                     };
-                    let n = eval(&mut self.k, t, count);
+                    let n = eval_count(&mut self.k, t, count);
                     Running::Kernel(Op::Mmap(Mmap::new(Some(*file), pages, n, *shared)))
                 }
                 StepKind::Munmap(n) => {
                     self.fire_anchors(t, AnchorStep::Munmap);
-                    let n = n.as_ref().map(|v| eval(&mut self.k, t, v));
+                    let n = n.as_ref().map(|v| eval_count(&mut self.k, t, v));
                     Running::Kernel(Op::Munmap(Munmap::new(n)))
                 }
                 StepKind::Fork { name, body } => {
@@ -570,8 +570,10 @@ impl<'p> Sim<'p> {
                     let Some(target) = resolve(&self.k, t, target) else { return Micro::Cpu(0) };
                     Running::Unregister(Box::new(Unregister::new(*driver, target)))
                 }
-                StepKind::Touch { count, scope } => Running::Kernel(Op::Touch(Touch::new(eval(k, t, count), *scope))),
-                StepKind::Mprotect(v) => Running::Kernel(Op::Mprotect(Mprotect::new(eval(k, t, v)))),
+                StepKind::Touch { count, scope } => {
+                    Running::Kernel(Op::Touch(Touch::new(eval_count(k, t, count), *scope)))
+                }
+                StepKind::Mprotect(v) => Running::Kernel(Op::Mprotect(Mprotect::new(eval_count(k, t, v)))),
             };
             let k = &mut self.k;
             let task = &mut k.tasks[t as usize];
@@ -638,7 +640,7 @@ impl<'p> Sim<'p> {
                     if self.k.tasks[actor as usize].state == State::Idle {
                         let op = match &a.action {
                             Action::Reclaim(v) => {
-                                Op::Reclaim(crate::kernel::ops::Reclaim::new(eval(&mut self.k, actor, v)))
+                                Op::Reclaim(crate::kernel::ops::Reclaim::new(eval_count(&mut self.k, actor, v)))
                             }
                             Action::Truncate(f) => Op::Truncate(crate::kernel::ops::Truncate::new(*f)),
                             _ => unreachable!(),
@@ -821,6 +823,17 @@ fn eval(k: &mut Kernel, t: TaskId, v: &Value) -> u64 {
         }
         Value::Exp(mean) => task.rng.exp(mean),
         Value::Expr(ref e) => e.eval(task.index).and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+    }
+}
+
+/// A count: as [`eval`], but an exponential draw that rounds to 0 counts 1, so a count drawn
+/// from `exp(MEAN)` is never 0 (the draw itself, and so every later draw, is unchanged).
+fn eval_count(k: &mut Kernel, t: TaskId, v: &Value) -> u64 {
+    let n = eval(k, t, v);
+    if matches!(v, Value::Exp(_)) {
+        n.max(1)
+    } else {
+        n
     }
 }
 
