@@ -20,6 +20,7 @@ pub fn run(args: MergeArgs) -> Result<Outcome, UserError> {
             || r.source != first.source
             || r.cost_overrides != first.cost_overrides
             || r.incomplete.as_ref().map(|i| i.points_total) != Some(info.points_total)
+            || r.incomplete.as_ref().map(|i| &i.run) != Some(&info.run)
         {
             return Err(UserError(format!(
                 "error: {} is not a shard of the same run as {}",

@@ -17,6 +17,7 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
         Some(path) => crate::costs::read(path)?,
         None => Vec::new(),
     };
+    let run_settings = settings(&args, &costs);
     let stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
     if stdout(&args.json) && stdout(&args.lock_stat_csv) {
         return Err(UserError(
@@ -83,6 +84,7 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
             points_total: specs.len() as u64,
             shard: args.shard.map(|(k, n)| format!("{k}/{n}")),
             cross_checks: w.cross_checks().to_vec(),
+            run: run_settings,
         }),
     };
 
@@ -228,6 +230,17 @@ fn repeat_flags(args: &RunArgs) -> String {
 }
 
 /// The points of an interrupted run's report that belong to this run.
+/// The settings a report's points ran under that the points do not record (see
+/// [`Incomplete::run`]), as one line; `-p` pairs sorted, so their order does not matter.
+fn settings(args: &RunArgs, costs: &[(sim_core::cost::Cost, f64)]) -> String {
+    let mut params = args.params.clone();
+    params.sort();
+    format!(
+        "seed {:?}, seeds {}, -p {:?}, until {:?}, max-events {}, lockdep {}, lock-stat {:?}, costs {:?}",
+        args.seed, args.seeds, params, args.until, args.max_events, !args.no_lockdep, args.lock_stat, costs
+    )
+}
+
 fn resume(args: &RunArgs, w: &dsl::Workload, specs: &[RunSpec]) -> Result<Vec<Option<PointReport>>, UserError> {
     let path = args
         .json
@@ -239,6 +252,17 @@ fn resume(args: &RunArgs, w: &dsl::Workload, specs: &[RunSpec]) -> Result<Vec<Op
         return Ok(done);
     }
     let saved = output::read_report(path)?;
+    let costs = match &args.costs {
+        Some(p) => crate::costs::read(p)?,
+        None => Vec::new(),
+    };
+    if saved.incomplete.as_ref().is_some_and(|i| !i.run.is_empty() && i.run != settings(args, &costs)) {
+        return Err(UserError(format!(
+            "error: {} was run with other settings ({}): resume with the same flags",
+            path.display(),
+            saved.incomplete.as_ref().map_or("", |i| i.run.as_str())
+        )));
+    }
     if saved.cost_overrides != w.cost_overrides() {
         return Err(UserError(format!(
             "error: {} was run with other costs set on the command line: resume with the same -p cost.NAME flags",

@@ -154,6 +154,24 @@ fn a_count_drawn_from_exp_is_never_0() {
 }
 
 #[test]
+fn shards_run_with_other_settings_do_not_merge() {
+    let (a, b) = (tmp("set-a.json"), tmp("set-b.json"));
+    let run = |shard: &str, out: &std::path::Path, extra: &[&str]| {
+        let mut args =
+            vec!["run", "workloads/scaling.wl", "-q", "--shard", shard, "--json", out.to_str().expect("utf-8")];
+        args.extend_from_slice(extra);
+        assert_eq!(sim(&args).status.code(), Some(0));
+    };
+    run("1/2", &a, &[]);
+    for extra in [&["--seed", "99"][..], &["--until", "1ms"], &["--no-lockdep"], &["-p", "vmas=16"]] {
+        run("2/2", &b, extra);
+        let out = sim(&["merge", a.to_str().expect("utf-8"), b.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(text(&out.stderr).contains("is not a shard of the same run"), "{extra:?}");
+    }
+}
+
+#[test]
 fn shards_merged_equal_the_whole_run() {
     let whole = sim(&["run", "workloads/scaling.wl", "--json", "-", "-q"]);
     let mut parts = Vec::new();

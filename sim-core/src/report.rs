@@ -108,6 +108,11 @@ pub struct Incomplete {
     pub shard: Option<String>,
     /// The checks across points, decided once every point is in.
     pub cross_checks: Vec<crate::program::Check>,
+    /// The command-line settings the points ran under that their reports do not show (seed,
+    /// seeds, `-p`, `--until`, `--max-events`, `--no-lockdep`, `--lock-stat`, `--costs`): the
+    /// shards of one run, and a run and its resumption, agree on it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub run: String,
 }
 
 /// Why a point's run stopped.
