@@ -304,7 +304,19 @@ pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
     header.push(format!("# Replay{saved}: sim check {out_name}{seeds_flag}    ({figures})"));
     let (text, _) = r.best.print(&header);
     match &args.out {
-        Some(p) => output::write_atomic(p, text.as_bytes())?,
+        Some(p) => {
+            // Its maps files are read relative to its own folder: it must load from there.
+            if let Err(d) = dsl::load(&p.display().to_string(), text.as_bytes(), &[]) {
+                return Err(UserError(format!(
+                    "error: the shrunk workload would not load as {}: {}\n  = help: it reads its maps files \
+                     relative to its own folder; write it beside {} (or copy the maps files it names)",
+                    p.display(),
+                    d.to_string().lines().next().unwrap_or_default(),
+                    args.file.display()
+                )));
+            }
+            output::write_atomic(p, text.as_bytes())?
+        }
         None => output::write_atomic(std::path::Path::new("-"), text.as_bytes())?,
     }
     if !args.quiet {

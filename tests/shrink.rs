@@ -354,3 +354,30 @@ fn input_that_cannot_be_shrunk_says_why() {
     assert_eq!(sim(&["shrink", "no/such.wl", "--expect", "3"]).status.code(), Some(2));
     assert!(!text(&o.stderr).contains("panicked"));
 }
+
+/// A workload that reads a maps file names it relative to its folder: shrunk into another
+/// folder it would not load, so shrink says so and writes nothing; beside it, it replays.
+#[test]
+fn a_workload_with_maps_files_shrinks_only_beside_them() {
+    let dir = tmp("maps-src");
+    std::fs::create_dir_all(dir.join("maps")).expect("dir");
+    std::fs::write(dir.join("maps/q.maps"), read("workloads/maps/qemu-kvm.maps")).expect("write");
+    let wl = dir.join("w.wl");
+    std::fs::write(
+        &wl,
+        "driver kvm { callback 150ns }\nprocess vm {\n  mmap maps \"maps/q.maps\"\n  register kvm\n}\nexpect register.latency.max < 1us\n",
+    )
+    .expect("write");
+    let other = tmp("maps-other");
+    std::fs::create_dir_all(&other).expect("dir");
+    let away = other.join("out.wl");
+    let out = sim(&["shrink", wl.to_str().expect("utf-8"), "--expect", "6", "-o", away.to_str().expect("utf-8"), "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("would not load"), "{}", text(&out.stderr));
+    assert!(!away.exists(), "nothing is written");
+    let beside = dir.join("out.wl");
+    let out =
+        sim(&["shrink", wl.to_str().expect("utf-8"), "--expect", "6", "-o", beside.to_str().expect("utf-8"), "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(sim(&["check", beside.to_str().expect("utf-8"), "-q"]).status.code(), Some(1));
+}
