@@ -176,7 +176,8 @@ pub fn run_program(
     let choices = schedule.map(|(s, draws)| sim_core::engine::Choices::new(s.0.clone(), false, *draws));
     let (result, choices) =
         sim::run_with_choices(program, spec.params.clone(), spec.seed, limits, observe, choices, &mut progress);
-    if let Some(c) = choices.as_ref().filter(|c| c.invalid.is_none() && c.unused() > 0) {
+    // (A run that stopped early, interrupted or past a limit, says so below instead.)
+    if let Some(c) = choices.as_ref().filter(|c| result.is_ok() && c.invalid.is_none() && c.unused() > 0) {
         return Err(UserError(format!(
             "error: --schedule does not fit this run: it has {} entries past the run's last choice point \
              (the run met {}); was it printed for another workload, point, seed or --draws?",
