@@ -227,11 +227,21 @@ impl Lower<'_> {
     /// variables of the process's instance count) when the value is computed for an instance:
     /// " ($n = 4, $index = 3)".
     fn source_at(&self, v: &V, index: Option<u32>) -> String {
+        self.source_at_with(v, index, None)
+    }
+
+    /// [`Lower::source_at`], naming as well the parameters `also` reads (what a bound depends on).
+    fn source_at_with(&self, v: &V, index: Option<u32>, also: Option<&V>) -> String {
         let mut vars = Vec::new();
         v.vars(&mut vars);
         if let (Some(_), Some(count)) = (index, self.current_count) {
             count.vars(&mut vars);
         }
+        if let Some(a) = also {
+            a.vars(&mut vars);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        vars.retain(|&i| seen.insert(i));
         let mut parts: Vec<String> = vars
             .iter()
             .filter_map(|&i| {
@@ -746,7 +756,9 @@ impl Lower<'_> {
             match u32::try_from(n).ok().filter(|&i| instances.is_none_or(|c| i < c)) {
                 Some(i) => fixed = i,
                 None => {
-                    let from = l.source_at(index_v, at);
+                    // The range may come from a sweep too: `process owner x $n - 1`.
+                    let bound = l.ir.processes.get(id as usize).and_then(|p| p.instances.as_ref());
+                    let from = l.source_at_with(index_v, at, bound);
                     let kind = ErrorKind::IndexOutOfRange { name: name.clone(), index: n, instances, from };
                     l.err(index_v.span, kind);
                     return false;
