@@ -22,6 +22,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
         out.flush()?;
         return Ok(());
     }
+    // Through a symbolic link, the file it names is the one replaced (the link stays).
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    };
+    let path = path.as_path();
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        // A device or a pipe (`/dev/null`, `/dev/stdout`, `>(...)`): written into, since a rename
+        // would put a regular file in its place.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| UserError(format!("error: cannot write {}: {e}", path.display())))?;
+        f.write_all(bytes).map_err(|e| UserError(format!("error: cannot write {}: {e}", path.display())))?;
+        return Ok(());
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| UserError(format!("error: cannot create {}: {e}", dir.display())))?;
     }

@@ -171,6 +171,17 @@ fn shards_run_with_other_settings_do_not_merge() {
     }
 }
 
+/// Writing a report to a device writes into it: the atomic write's rename would put a regular
+/// file in place of `/dev/null` (as root), and every later reader of it would read the report.
+#[test]
+fn a_report_written_to_dev_null_leaves_it_a_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let out = sim(&["run", "workloads/scaling.wl", "-q", "--json", "/dev/null", "--csv", "/dev/null"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kind = std::fs::metadata("/dev/null").expect("/dev/null").file_type();
+    assert!(kind.is_char_device(), "/dev/null is no longer a device");
+}
+
 #[test]
 fn shards_merged_equal_the_whole_run() {
     let whole = sim(&["run", "workloads/scaling.wl", "--json", "-", "-q"]);
