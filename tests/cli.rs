@@ -279,6 +279,38 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     assert_eq!(text(&done), text(&whole.stdout), "resumed run differs from an uninterrupted one");
 }
 
+/// Ctrl-C in a loop of zero-time steps under a budget too large to reach: the run stops at
+/// once, as it does between events, rather than when the budget runs out.
+#[test]
+fn ctrl_c_stops_a_loop_that_takes_no_simulated_time() {
+    let wl = tmp("idle-loop.wl");
+    std::fs::write(&wl, "workload \"idle\"\nprocess p {\n  repeat 1000000000000 { compute 0ns }\n  exit\n}\n")
+        .expect("write");
+    let child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["run", wl.to_str().expect("utf-8"), "-q", "--max-events", "1000000000000"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sim");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    // 10^12 steps take far longer than a minute: an exit within one is the stop, not the budget.
+    let sent = std::time::Instant::now();
+    let mut child = child;
+    while child.try_wait().expect("try_wait").is_none() {
+        if sent.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the run went on for a minute after Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("wait");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("0 of 1 points done"), "{err}");
+}
+
 #[test]
 fn until_stops_every_point_at_the_horizon_and_keeps_its_report() {
     let out = sim(&["run", "workloads/gru.wl", "--until", "2ms", "--json", "-", "-q"]);

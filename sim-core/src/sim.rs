@@ -115,10 +115,12 @@ pub fn run_with_choices(
         ties: Vec::new(),
         idle_mark: 0,
         idle_steps: 0,
+        progress,
+        stopped: false,
     };
     sim.k.sched.choices = choices.map(Box::new);
     sim.start();
-    let end = sim.drive(progress);
+    let end = sim.drive();
     let choices = sim.k.sched.choices.take().map(|c| *c);
     if let Some(e) = sim.k.limit_error.take() {
         return (Err(RunError::Limit(e)), choices);
@@ -127,7 +129,7 @@ pub fn run_with_choices(
     (Ok(sim.finish(params, end)), choices)
 }
 
-struct Sim<'p> {
+struct Sim<'p, 'r> {
     k: Kernel<'p>,
     /// Each task's stack of kernel operations.
     ops: Vec<Vec<Running>>,
@@ -139,9 +141,13 @@ struct Sim<'p> {
     /// Steps interpreted since the event count was `idle_mark` (see [`Sim::user`]).
     idle_mark: u64,
     idle_steps: u64,
+    /// The caller's progress callback ([`run`]).
+    progress: &'r mut dyn FnMut(u64, u64) -> bool,
+    /// The callback asked to stop from inside a loop of zero-time steps ([`Sim::user`]).
+    stopped: bool,
 }
 
-impl<'p> Sim<'p> {
+impl Sim<'_, '_> {
     fn start(&mut self) {
         let p = self.k.p;
         for (i, def) in p.processes.iter().enumerate() {
@@ -171,8 +177,11 @@ impl<'p> Sim<'p> {
         }
     }
 
-    fn drive(&mut self, progress: &mut dyn FnMut(u64, u64) -> bool) -> Option<End> {
+    fn drive(&mut self) -> Option<End> {
         loop {
+            if self.stopped {
+                return None;
+            }
             if self.k.live_processes == 0 {
                 return Some(if self.k.deadlocks.is_empty() { End::Completed } else { End::Deadlock });
             }
@@ -181,7 +190,7 @@ impl<'p> Sim<'p> {
             }
             if self.k.sched.processed().is_multiple_of(PROGRESS_EVERY)
                 && self.k.sched.processed() > 0
-                && !progress(self.k.sched.processed(), self.k.sched.now())
+                && !(self.progress)(self.k.sched.processed(), self.k.sched.now())
             {
                 return None;
             }
@@ -194,7 +203,7 @@ impl<'p> Sim<'p> {
                 }
                 // An explored run hashes its state at every choice point: hear from it often.
                 let done = self.k.sched.processed();
-                if done.is_multiple_of(EXPLORED_PROGRESS_EVERY) && !progress(done, self.k.sched.now()) {
+                if done.is_multiple_of(EXPLORED_PROGRESS_EVERY) && !(self.progress)(done, self.k.sched.now()) {
                     return None;
                 }
                 next
@@ -487,6 +496,11 @@ impl<'p> Sim<'p> {
                         task.name
                     ),
                 });
+                return Micro::Sleep(0);
+            }
+            // Such a loop also hears from the caller as events would, so Ctrl-C stops it.
+            if self.idle_steps.is_multiple_of(PROGRESS_EVERY) && !(self.progress)(done, k.sched.now()) {
+                self.stopped = true;
                 return Micro::Sleep(0);
             }
             let task = &mut k.tasks[t as usize];
