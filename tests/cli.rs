@@ -311,6 +311,31 @@ fn ctrl_c_stops_a_loop_that_takes_no_simulated_time() {
     assert!(err.contains("0 of 1 points done"), "{err}");
 }
 
+/// A cost of 2^64-1 ns, whichever it is, either stops the run with the 2^64 error or makes it
+/// take at least as long as the defaults do: never a sum that wraps to a shorter run.
+#[test]
+fn every_cost_at_its_largest_errs_or_runs_longer() {
+    let time = |out: &Output| -> u64 {
+        let json = text(&out.stdout);
+        let at = json.find("\"sim_time_ns\": ").expect("sim_time_ns") + 15;
+        json[at..].split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse().ok()).expect("a number")
+    };
+    for s in ["s=mm_lock", "s=mm_lock_slow", "s=mm_take_all_locks", "s=unsorted"] {
+        let base = sim(&["run", "tests/data/every-cost.wl", "--json", "-", "-q", "-p", s]);
+        assert_eq!(base.status.code(), Some(0), "{}", text(&base.stderr));
+        let base_ns = time(&base);
+        for info in sim_core::cost::COSTS {
+            let p = format!("cost.{}=18446744073709551615ns", info.name);
+            let out = sim(&["run", "tests/data/every-cost.wl", "--json", "-", "-q", "-p", s, "-p", &p]);
+            match out.status.code() {
+                Some(0) => assert!(time(&out) >= base_ns, "{s} {p}: {} ns against {base_ns} ns", time(&out)),
+                Some(2) => assert!(text(&out.stderr).contains("2^64 ns"), "{s} {p}: {}", text(&out.stderr)),
+                c => panic!("{s} {p}: exit {c:?}: {}", text(&out.stderr)),
+            }
+        }
+    }
+}
+
 #[test]
 fn until_stops_every_point_at_the_horizon_and_keeps_its_report() {
     let out = sim(&["run", "workloads/gru.wl", "--until", "2ms", "--json", "-", "-q"]);

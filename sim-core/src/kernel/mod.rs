@@ -306,8 +306,10 @@ impl<'p> Kernel<'p> {
     }
 
     pub fn wake_after(&mut self, t: TaskId, ns: u64) {
-        let at = self.now().saturating_add(ns);
-        self.wake_at(t, at);
+        match self.now().checked_add(ns).filter(|&at| at < u64::MAX) {
+            Some(at) => self.wake_at(t, at),
+            None => self.time_overflow(t),
+        }
     }
 
     /// Cancels the task's scheduled wake-up.
@@ -433,7 +435,7 @@ impl<'p> Kernel<'p> {
     pub fn acquire_cost(&self, t: TaskId, l: LockId) -> u64 {
         let base = if self.locks.last_holder(l) == Some(t) { Cost::SpinLockWarm } else { Cost::SpinLockCold };
         let extra = if self.locks.sync(l).sleeps() { self.cost(Cost::SleepLockExtra) } else { 0 };
-        self.cost(base) + extra
+        self.cost(base).saturating_add(extra)
     }
 
     pub fn unlock_cost(&self, l: LockId) -> u64 {

@@ -332,7 +332,7 @@ impl Invalidate {
                         if self.free { k.mem.present_ptes(self.vma).saturating_mul(k.cost(Cost::PteZap)) } else { 0 };
                     // The start and end hooks, charged with the work.
                     let hooks = k.notifier_hooks(mm, 2);
-                    return Micro::Cpu(self.work + zap + hooks);
+                    return Micro::Cpu(self.work.saturating_add(zap).saturating_add(hooks));
                 }
                 3 => {
                     if self.free {
@@ -675,7 +675,7 @@ impl Fork {
                     self.pc = 3;
                     // A COW VMA's ptes are copied inside its invalidation window (pc 4).
                     let copy = if cow(k, v) { 0 } else { k.mem.present_ptes(v).saturating_mul(k.cost(Cost::PteCopy)) };
-                    return Micro::Cpu(k.cost(Cost::ForkVma) + copy);
+                    return Micro::Cpu(k.cost(Cost::ForkVma).saturating_add(copy));
                 }
                 3 => {
                     let child_mm = k.tasks[self.child.expect("child") as usize].mm.expect("child mm");
@@ -985,11 +985,11 @@ impl Reclaim {
                     self.cleared = Some(k.mem.clear_pte(id));
                 }
                 // page_referenced's clear_flush_young and try_to_unmap's invalidate_page.
-                let mut cost = k.cost(Cost::RmapWalk) + k.notifier_hooks(mm, 2);
+                let mut cost = k.cost(Cost::RmapWalk).saturating_add(k.notifier_hooks(mm, 2));
                 self.called = k.mem.mm(mm).registered;
                 let mut iter = self.called;
                 while let Some(d) = lowest(&mut iter) {
-                    cost += callback(k, t, d, "invalidate_page");
+                    cost = cost.saturating_add(callback(k, t, d, "invalidate_page"));
                 }
                 self.pc = 2;
                 Micro::Cpu(cost)

@@ -431,7 +431,7 @@ impl Update {
                         if keep {
                             k.mem.mm_mut(self.mm).notifiers[d as usize].kept = Some((a, b));
                         } else {
-                            let cost = k.vfree_cost(a) + k.vfree_cost(b);
+                            let cost = k.vfree_cost(a).saturating_add(k.vfree_cost(b));
                             k.vfree(a, true);
                             k.vfree(b, true);
                             return Micro::Cpu(cost);
@@ -600,12 +600,12 @@ impl Update {
         let failed_search = k.cost(Cost::VmallocCall);
         let Some(a) = k.vmalloc(bytes, true) else { return (false, failed_search) };
         let Some(b) = k.vmalloc(bytes, true) else {
-            let cost = k.vmalloc_cost(bytes) + failed_search + k.vfree_cost(a);
+            let cost = k.vmalloc_cost(bytes).saturating_add(failed_search).saturating_add(k.vfree_cost(a));
             k.vfree(a, true);
             return (false, cost);
         };
         self.arrays = Some((a, b));
-        (true, 2 * k.vmalloc_cost(bytes))
+        (true, k.vmalloc_cost(bytes).saturating_mul(2))
     }
 
     fn change_list(&mut self, k: &mut Kernel) {

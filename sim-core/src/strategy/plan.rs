@@ -87,7 +87,7 @@ impl Plan {
             Walk::Arrays(steps) => {
                 let &(lock, walked) = steps.get(c.i as usize)?;
                 c.i += 1;
-                Some(PlanStep::Lock { lock, before: walked as u64 * self.step_ns })
+                Some(PlanStep::Lock { lock, before: u64::from(walked).saturating_mul(self.step_ns) })
             }
             Walk::Scans { files, anon, scan_ns } => {
                 scans(files, anon, *scan_ns, c, |lock, before| PlanStep::Lock { lock, before })
@@ -142,7 +142,7 @@ impl Plan {
             Walk::Arrays(steps) => {
                 let &(lock, walked) = steps.get(c.i as usize)?;
                 c.i += 1;
-                Some(PlanStep::Unlock { lock, before: walked as u64 * self.step_ns })
+                Some(PlanStep::Unlock { lock, before: u64::from(walked).saturating_mul(self.step_ns) })
             }
             Walk::Scans { files, anon, scan_ns } => {
                 scans(files, anon, *scan_ns, c, |lock, before| PlanStep::Unlock { lock, before })
@@ -157,7 +157,7 @@ impl Plan {
                     return Some(PlanStep::Cpu(c.acc));
                 };
                 if c.sub == 0 {
-                    c.acc += self.step_ns;
+                    c.acc = c.acc.saturating_add(self.step_ns);
                 }
                 let slot = if c.sub == 0 { entry[1] } else { entry[0] };
                 if c.sub == 0 {
@@ -227,7 +227,7 @@ pub fn build(k: &mut Kernel, strategy: Strategy, mm: MmId) -> Plan {
         Strategy::Unlocked => Plan::default(),
     };
     plan.step_ns = k.cost(Cost::VmaStep);
-    plan.check_ns = plan.step_ns + k.cost(Cost::SignalCheck);
+    plan.check_ns = plan.step_ns.saturating_add(k.cost(Cost::SignalCheck));
     plan
 }
 
