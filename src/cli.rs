@@ -215,8 +215,9 @@ pub struct RunArgs {
     /// Skip the points already in the --json file of an interrupted run
     #[arg(long, requires = "json")]
     pub resume: bool,
-    /// Run the first point twice and name the first event where the runs part
-    #[arg(long)]
+    /// Run the first point twice and name the first event where the runs part (prints the
+    /// verdict only: no report, plot, trace or schedule goes with it)
+    #[arg(long, conflicts_with_all = ["json", "csv", "plots", "trace", "lock_stat_csv", "schedule", "resume", "shard"])]
     pub check_determinism: bool,
     /// Replay a schedule `sim explore` printed, such as 0.1.1 (one run: pin the sweeps with -p)
     #[arg(long, value_name = "S")]

@@ -19,7 +19,10 @@ pub fn check(
         let r = sim::run(&program, spec.params.clone(), spec.seed, limits, observe, &mut |_, _| {
             !crate::exec::interrupted()
         })
-        .map_err(|e| UserError(format!("error: {e:?}")))?;
+        .map_err(|e| match e {
+            sim::RunError::Limit(e) => crate::exec::limit_error(w, &e, &spec.params, spec.seed),
+            sim::RunError::Interrupted => UserError("interrupted: the check did not finish".to_string()),
+        })?;
         runs.push(r);
     }
     let (a, b) = (&runs[0], &runs[1]);

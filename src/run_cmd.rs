@@ -19,10 +19,24 @@ pub fn run(args: RunArgs) -> Result<Outcome, UserError> {
     };
     let run_settings = settings(&args, &costs);
     let stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
-    if stdout(&args.json) && stdout(&args.lock_stat_csv) {
-        return Err(UserError(
-            "error: --json - and --lock-stat-csv - both want standard output: give one of them a file".to_string(),
-        ));
+    let to_stdout: Vec<&str> = [
+        ("--json", &args.json),
+        ("--csv", &args.csv),
+        ("--lock-stat-csv", &args.lock_stat_csv),
+        ("--trace", &args.trace),
+    ]
+    .into_iter()
+    .filter(|(_, p)| stdout(p))
+    .map(|(name, _)| name)
+    .collect();
+    if let [first @ .., last] = &to_stdout[..] {
+        if !first.is_empty() {
+            let (all, one) = if first.len() == 1 { ("both", "one") } else { ("all", "all but one") };
+            return Err(UserError(format!(
+                "error: {} - and {last} - {all} want standard output: give {one} of them a file",
+                first.join(" -, ")
+            )));
+        }
     }
     if args.check_determinism {
         return crate::determinism::check(&w, &specs[0], limits, &costs);

@@ -848,6 +848,10 @@ fn lock_stat_per_instance_and_as_csv_and_bad_values_exit_2() {
         (vec!["--lock-stat=lock"], "invalid value 'lock' for '--lock-stat[=<class|instance>]'"),
         (vec!["--lock-stat="], "[possible values: class, instance]"),
         (vec!["--json", "-", "--lock-stat-csv", "-"], "--json - and --lock-stat-csv - both want standard output"),
+        (vec!["--json", "-", "--csv", "-"], "--json - and --csv - both want standard output: give one of them"),
+        (vec!["--csv", "-", "--lock-stat-csv", "-", "--trace", "-"], "--csv -, --lock-stat-csv - and --trace - all"),
+        (vec!["--check-determinism", "--json", "x.json"], "cannot be used with"),
+        (vec!["--check-determinism", "--plots", "plots"], "cannot be used with"),
     ] {
         let out = sim(&[&["run", wl][..], &bad].concat());
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
