@@ -31,10 +31,38 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
+/// Largest workload file read: about 100 000 lines, far past any hand-written or generated
+/// workload, and what it takes to load stays in the hundreds of MB.
+pub const MAX_WORKLOAD_BYTES: u64 = 4 << 20;
+
+/// Reads a workload file (or a pipe: `<(...)`), refusing one past [`MAX_WORKLOAD_BYTES`]
+/// without reading more than that, so `/dev/zero` is an error and not a hang.
+pub fn read_workload(path: &Path) -> Result<Vec<u8>, UserError> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| UserError(format!("error: cannot read {}: {e}", path.display()));
+    if std::fs::metadata(path).map_err(cannot)?.is_dir() {
+        return Err(UserError(format!("error: cannot read {}: it is a folder, not a workload file", path.display())));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).map_err(cannot)?.take(MAX_WORKLOAD_BYTES + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    if bytes.len() as u64 > MAX_WORKLOAD_BYTES {
+        return Err(UserError(format!(
+            "error: {} is larger than {} MiB, the most a workload file may hold",
+            path.display(),
+            MAX_WORKLOAD_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Reads and checks a workload; `-p NAME=VALUE` pairs are checked with it. Its warnings go to
 /// standard error, and the caller goes on.
 pub fn load(path: &Path, params: &[String]) -> Result<dsl::Workload, UserError> {
-    let bytes = std::fs::read(path).map_err(|e| UserError(format!("error: cannot read {}: {e}", path.display())))?;
+    load_bytes(path, &read_workload(path)?, params)
+}
+
+/// [`load`] of a workload already read from `path`.
+pub fn load_bytes(path: &Path, bytes: &[u8], params: &[String]) -> Result<dsl::Workload, UserError> {
     let mut overrides = Vec::new();
     for p in params {
         let Some((name, value)) = p.split_once('=') else {
@@ -42,7 +70,7 @@ pub fn load(path: &Path, params: &[String]) -> Result<dsl::Workload, UserError> 
         };
         overrides.push((name.trim().to_string(), value.trim().to_string()));
     }
-    let w = dsl::load(&path.display().to_string(), &bytes, &overrides).map_err(|d| UserError(d.to_string()))?;
+    let w = dsl::load(&path.display().to_string(), bytes, &overrides).map_err(|d| UserError(d.to_string()))?;
     if !w.warnings().is_empty() {
         eprintln!("{}\n", w.warnings());
     }

@@ -149,10 +149,9 @@ fn program_at(w: &dsl::Workload, at: &[(String, String)]) -> Option<Program> {
 
 pub fn run(args: ShrinkArgs) -> Result<Outcome, UserError> {
     let file = args.file.display().to_string();
-    let bytes =
-        std::fs::read(&args.file).map_err(|e| UserError(format!("error: cannot read {}: {e}", args.file.display())))?;
+    let bytes = exec::read_workload(&args.file)?;
     // The workload and its pins are checked as `sim run` checks them, errors located.
-    let original = exec::load(&args.file, &args.params)?;
+    let original = exec::load_bytes(&args.file, &bytes, &args.params)?;
     let mode = if args.witness { Mode::Witness } else { Mode::Fails };
     let limits = Limits { max_events: args.max_events, ..Limits::default() };
     let judge = Judge { path: file.clone(), seeds: args.seeds, mode, limits, base: args.seed };

@@ -336,6 +336,29 @@ fn every_cost_at_its_largest_errs_or_runs_longer() {
     }
 }
 
+/// Inputs past sim's host limits fail at once with exit 2: an endless workload file, a folder,
+/// more instances than a run may have tasks, a fork loop past the task limit.
+#[test]
+fn inputs_past_the_host_limits_fail_at_once() {
+    let forks = tmp("fork-loop.wl");
+    std::fs::write(&forks, "process p {\n  repeat 100000000 {\n    fork { sleep 1s }\n  }\n}\n").expect("write");
+    let many = tmp("many.wl");
+    std::fs::write(&many, "process p x 300000 { exit }\n").expect("write");
+    let (forks, many) = (forks.to_str().expect("utf-8"), many.to_str().expect("utf-8"));
+    for (args, says) in [
+        (vec!["run", "/dev/zero"], "/dev/zero is larger than 4 MiB"),
+        (vec!["check", "/dev/zero"], "/dev/zero is larger than 4 MiB"),
+        (vec!["run", "workloads"], "it is a folder, not a workload file"),
+        (vec!["run", many], ":1:13: error: the number of instances must be at most 200000, found 300000"),
+        (vec!["run", forks], ":3:1: error: more than 200000 tasks"),
+    ] {
+        let out = sim(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn until_stops_every_point_at_the_horizon_and_keeps_its_report() {
     let out = sim(&["run", "workloads/gru.wl", "--until", "2ms", "--json", "-", "-q"]);

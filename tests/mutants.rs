@@ -103,7 +103,13 @@ fn mutate(src: &[u8], rng: &mut Stream) -> Vec<u8> {
 /// Loads and runs a workload under tight limits; a panic is the only failure. True if it loaded.
 fn exercise(name: &str, bytes: &[u8]) -> bool {
     let Ok(w) = dsl::load(name, bytes, &[]) else { return false };
-    let limits = Limits { max_events: 20_000, until_ns: Some(50_000_000), max_live_vmas: 100_000, max_tasks: 2_000 };
+    let limits = Limits {
+        max_events: 20_000,
+        until_ns: Some(50_000_000),
+        max_live_vmas: 100_000,
+        max_vmas_created: 200_000,
+        max_tasks: 2_000,
+    };
     for params in w.points().into_iter().take(3) {
         let Ok(program) = w.instantiate(&params) else { continue };
         let _ = sim::run(&program, params, w.seed(), limits, Observe::default(), &mut |_, _| true);

@@ -325,6 +325,7 @@ pub enum ErrorKind {
     TooMany {
         what: &'static str,
         n: u64,
+        max: u64,
         from: String,
     },
     UniformEmpty {
@@ -493,7 +494,7 @@ impl fmt::Display for ErrorKind {
             NegativeCount { what, value, from } => write!(f, "{what} cannot be negative, found {value}{from}"),
             Overflow { from } => write!(f, "this arithmetic overflows 64-bit signed integers{from}"),
             DivisionByZero { from } => write!(f, "division by zero{from}"),
-            TooMany { what, n, from } => write!(f, "{what} must be at most {}, found {n}{from}", u32::MAX),
+            TooMany { what, n, max, from } => write!(f, "{what} must be at most {max}, found {n}{from}"),
             UniformEmpty { lo, hi, from } => {
                 write!(f, "uniform({lo}, {hi}) is empty: the first bound is above the second{from}")
             }

@@ -153,7 +153,9 @@ pub fn instantiate(
             if !holds(&p.when, params) {
                 return 0;
             }
-            p.instances.as_ref().and_then(|v| l.count_u32(v, "the number of instances")).unwrap_or(1)
+            // Each instance is a task: more than the run's task limit could never start.
+            let max = u32::try_from(sim_core::kernel::Limits::default().max_tasks).unwrap_or(u32::MAX);
+            p.instances.as_ref().and_then(|v| l.count_at_most(v, "the number of instances", max)).unwrap_or(1)
         })
         .collect();
     let mut processes = Vec::new();
@@ -404,12 +406,16 @@ impl Lower<'_> {
     }
 
     fn count_u32(&mut self, v: &V, what: &'static str) -> Option<u32> {
+        self.count_at_most(v, what, u32::MAX)
+    }
+
+    fn count_at_most(&mut self, v: &V, what: &'static str, max: u32) -> Option<u32> {
         let n = self.positive(v, what)?;
-        match u32::try_from(n) {
-            Ok(n) => Some(n),
-            Err(_) => {
+        match u32::try_from(n).ok().filter(|&n| n <= max) {
+            Some(n) => Some(n),
+            None => {
                 let from = self.from(v);
-                self.err(v.span, ErrorKind::TooMany { what, n, from });
+                self.err(v.span, ErrorKind::TooMany { what, n, max: u64::from(max), from });
                 None
             }
         }

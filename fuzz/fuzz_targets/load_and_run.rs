@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     // the file system.
     let serve = |_: &std::path::Path| Ok(MAPS.as_bytes().to_vec());
     let Ok(w) = dsl::load_with("fuzz.wl", data, &[], &serve) else { return };
-    let limits = Limits { max_events: 20_000, until_ns: Some(50_000_000), max_live_vmas: 100_000, max_tasks: 2_000 };
+    let limits = Limits { max_events: 20_000, until_ns: Some(50_000_000), max_live_vmas: 100_000, max_vmas_created: 200_000, max_tasks: 2_000 };
     for params in w.points().into_iter().take(3) {
         let Ok(program) = w.instantiate(&params) else { continue };
         let _ = sim::run(&program, params, w.seed(), limits, Observe::default(), &mut |_, _| true);

@@ -101,3 +101,20 @@ fn touch_in_anon_maps_only_anonymous_pages() {
     let all = reclaim_locks(TouchScope::Mm);
     assert!(all.iter().any(|l| l.starts_with("anon_vma#")), "{all:?}");
 }
+
+/// A loop of mmap and munmap keeps few VMAs alive but makes a record for each: the run stops
+/// at the limit on VMAs created, with its error, rather than growing without bound.
+#[test]
+fn a_loop_of_mmap_and_munmap_stops_at_the_vmas_created_limit() {
+    let mut b = Build::new(Strategy::MmLock);
+    let body = b.block(vec![anon(4096, 1), StepKind::Munmap(Some(Value::Const(1)))]);
+    b.process("p", 1, vec![StepKind::Repeat { count: Value::Const(1_000), body }]);
+    let limits = crate::kernel::Limits { max_vmas_created: 500, ..Default::default() };
+    let run = |limits| crate::sim::run(&b.p, Default::default(), 1, limits, Default::default(), &mut |_, _| true);
+    match run(limits) {
+        Err(crate::sim::RunError::Limit(e)) => assert!(e.message.contains("more than 500 VMAs created"), "{e:?}"),
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("1000 VMAs made under a limit of 500"),
+    }
+    assert!(run(crate::kernel::Limits { max_vmas_created: 1_000, ..limits }).is_ok());
+}

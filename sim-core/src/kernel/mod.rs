@@ -59,13 +59,22 @@ pub struct Limits {
     pub until_ns: Option<u64>,
     /// VMAs alive at once across all mms (host memory bound).
     pub max_live_vmas: u64,
+    /// VMAs created over the run, unmapped ones included: a VMA's record is not reused, so
+    /// a loop of mmap and munmap (or of forks) holds memory for every one it made.
+    pub max_vmas_created: u64,
     /// Tasks created (host memory bound).
     pub max_tasks: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_events: 200_000_000, until_ns: None, max_live_vmas: 4_000_000, max_tasks: 1_000_000 }
+        Limits {
+            max_events: 200_000_000,
+            until_ns: None,
+            max_live_vmas: 4_000_000,
+            max_vmas_created: 6_000_000,
+            max_tasks: 200_000,
+        }
     }
 }
 
@@ -169,7 +178,7 @@ impl<'p> Kernel<'p> {
             .map(|i| u64::from(p.processes[i].instances).saturating_mul(p.vmas_mapped(i)))
             .fold(0, u64::saturating_add)
             .min(limits.max_live_vmas) as usize;
-        let mms = p.processes.iter().map(|d| d.instances as usize).sum::<usize>();
+        let mms = p.processes.iter().map(|d| d.instances as usize).sum::<usize>().min(limits.max_tasks as usize);
         let locks = vmas + p.files.len() + 2 * mms;
         k.mem.reserve(vmas);
         k.locks.reserve(locks);
@@ -279,6 +288,14 @@ impl<'p> Kernel<'p> {
         if self.mem.live_vmas >= self.limits.max_live_vmas {
             let max = self.limits.max_live_vmas;
             self.fail_limit(t, format!("more than {max} VMAs alive at once: sim's host-memory limit"));
+            return false;
+        }
+        if self.mem.vmas.len() as u64 >= self.limits.max_vmas_created {
+            let max = self.limits.max_vmas_created;
+            self.fail_limit(
+                t,
+                format!("more than {max} VMAs created in one run, unmapped ones included: sim's host-memory limit"),
+            );
             return false;
         }
         true
