@@ -249,6 +249,28 @@ fn golden_reports() {
     assert!(n > 0);
 }
 
+/// `sim ARGS` sent SIGINT after `after_ms`; fails if it has not exited a minute later.
+fn interrupted(args: &[&str], after_ms: u64) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn sim");
+    std::thread::sleep(std::time::Duration::from_millis(after_ms));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let sent = std::time::Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if sent.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{args:?} went on for a minute after Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("wait")
+}
+
 /// Ctrl-C in the middle of a sweep: the points done are saved, `--resume` finishes the rest,
 /// and the result is the bytes of an uninterrupted run.
 #[test]
@@ -258,16 +280,7 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     let part = tmp("sweep-slow.json");
     let _ = std::fs::remove_file(&part);
     let part_s = part.to_str().expect("utf-8").to_string();
-    let child = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(["run", "tests/data/sweep-slow.wl", "-j", "1", "-q", "--json", &part_s])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn sim");
-    std::thread::sleep(std::time::Duration::from_millis(700));
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("wait");
+    let out = interrupted(&["run", "tests/data/sweep-slow.wl", "-j", "1", "-q", "--json", &part_s], 700);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("--resume"), "{err}");
@@ -286,26 +299,10 @@ fn ctrl_c_stops_a_loop_that_takes_no_simulated_time() {
     let wl = tmp("idle-loop.wl");
     std::fs::write(&wl, "workload \"idle\"\nprocess p {\n  repeat 1000000000000 { compute 0ns }\n  exit\n}\n")
         .expect("write");
-    let child = Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(["run", wl.to_str().expect("utf-8"), "-q", "--max-events", "1000000000000"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn sim");
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(killed.success());
-    // 10^12 steps take far longer than a minute: an exit within one is the stop, not the budget.
-    let sent = std::time::Instant::now();
-    let mut child = child;
-    while child.try_wait().expect("try_wait").is_none() {
-        if sent.elapsed() > std::time::Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("the run went on for a minute after Ctrl-C");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("wait");
+    let json = tmp("idle-loop.json");
+    let args = ["run", wl.to_str().expect("utf-8"), "-q", "--max-events", "1000000000000"];
+    // 10^12 steps take far longer than the minute `interrupted` allows: the exit is the stop.
+    let out = interrupted(&[&args[..], &["--json", json.to_str().expect("utf-8")]].concat(), 500);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("0 of 1 points done"), "{err}");

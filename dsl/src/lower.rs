@@ -145,6 +145,8 @@ pub fn instantiate(
     let options = l.options();
     let mut files = l.files();
     let drivers = l.drivers();
+    // Each instance is a task: more than the run's task limit could never start.
+    let max_instances = u32::try_from(sim_core::kernel::Limits::default().max_tasks).unwrap_or(u32::MAX);
     l.instances = ir
         .processes
         .iter()
@@ -153,9 +155,7 @@ pub fn instantiate(
             if !holds(&p.when, params) {
                 return 0;
             }
-            // Each instance is a task: more than the run's task limit could never start.
-            let max = u32::try_from(sim_core::kernel::Limits::default().max_tasks).unwrap_or(u32::MAX);
-            p.instances.as_ref().and_then(|v| l.count_at_most(v, "the number of instances", max)).unwrap_or(1)
+            p.instances.as_ref().and_then(|v| l.count_at_most(v, "the number of instances", max_instances)).unwrap_or(1)
         })
         .collect();
     let mut processes = Vec::new();
